@@ -1,0 +1,1 @@
+"""Maskflow's Django project."""
