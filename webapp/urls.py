@@ -1,0 +1,18 @@
+"""URL routes: the REST API under /api/, the admin, and the single-page app."""
+from django.contrib import admin
+from django.urls import include, path, re_path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from webapp.spa import spa_index
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
+    path("api/", include("webapp.accounts.urls")),
+    path("api/", include("webapp.projects.urls")),
+    path("api/", include("webapp.videos.urls")),
+    path("api/", include("webapp.annotations.urls")),
+    path("api/", include("webapp.exports.urls")),
+    re_path(r"^(?:login|projects/\d+|videos/\d+)?/?$", spa_index, name="spa"),
+]
