@@ -1,1 +1,9 @@
-urlpatterns: list = []
+from django.urls import path
+
+from webapp.annotations import views
+
+urlpatterns = [
+    path("videos/<int:video_id>/objects/", views.ObjectsView.as_view(), name="objects"),
+    path("videos/<int:video_id>/masks/", views.MasksView.as_view(), name="masks"),
+    path("videos/<int:video_id>/timeline/", views.TimelineView.as_view(), name="timeline"),
+]

@@ -1,0 +1,131 @@
+"""Sign in (token or session), sign out, who am I, staff-only user creation, model info."""
+from django.conf import settings
+from django.contrib.auth import authenticate, login, logout
+from django.contrib.auth import get_user_model
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.views.decorators.csrf import ensure_csrf_cookie
+from django.utils.decorators import method_decorator
+from drf_spectacular.utils import extend_schema
+from rest_framework import permissions, serializers, status
+from rest_framework.authtoken.models import Token
+from rest_framework.exceptions import AuthenticationFailed
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+User = get_user_model()
+
+
+class CredentialsSerializer(serializers.Serializer):
+    username = serializers.CharField(max_length=150)
+    password = serializers.CharField(max_length=512, trim_whitespace=False)
+
+
+class UserSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = User
+        fields = ["id", "username", "email", "is_staff"]
+
+
+class NewUserSerializer(serializers.Serializer):
+    username = serializers.RegexField(r"^[\w.@+-]{1,150}$", max_length=150)
+    password = serializers.CharField(max_length=512, trim_whitespace=False)
+    email = serializers.EmailField(required=False, allow_blank=True)
+
+    def validate_username(self, value):
+        if User.objects.filter(username__iexact=value).exists():
+            raise serializers.ValidationError("a user with that username already exists")
+        return value
+
+    def validate_password(self, value):
+        try:
+            validate_password(value)
+        except DjangoValidationError as e:
+            raise serializers.ValidationError(list(e.messages)) from None
+        return value
+
+
+def _authenticate(request):
+    ser = CredentialsSerializer(data=request.data)
+    ser.is_valid(raise_exception=True)
+    user = authenticate(request, **ser.validated_data)
+    if user is None or not user.is_active:
+        raise AuthenticationFailed("wrong username or password")
+    return user
+
+
+class TokenView(APIView):
+    permission_classes = [permissions.AllowAny]
+    authentication_classes: list = []
+
+    @extend_schema(request=CredentialsSerializer, responses={200: dict})
+    def post(self, request):
+        user = _authenticate(request)
+        token, _ = Token.objects.get_or_create(user=user)
+        return Response({"token": token.key})
+
+
+class LoginView(APIView):
+    permission_classes = [permissions.AllowAny]
+
+    @extend_schema(request=CredentialsSerializer, responses={200: UserSerializer})
+    def post(self, request):
+        user = _authenticate(request)
+        login(request, user)
+        return Response(UserSerializer(user).data)
+
+
+class LogoutView(APIView):
+    permission_classes = [permissions.AllowAny]
+
+    @extend_schema(request=None, responses={204: None})
+    def post(self, request):
+        logout(request)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+@method_decorator(ensure_csrf_cookie, name="dispatch")
+class MeView(APIView):
+    @extend_schema(responses={200: UserSerializer})
+    def get(self, request):
+        return Response(UserSerializer(request.user).data)
+
+
+class UsersView(APIView):
+    permission_classes = [permissions.IsAdminUser]
+
+    @extend_schema(request=NewUserSerializer, responses={201: UserSerializer})
+    def post(self, request):
+        ser = NewUserSerializer(data=request.data)
+        ser.is_valid(raise_exception=True)
+        user = User.objects.create_user(
+            username=ser.validated_data["username"],
+            password=ser.validated_data["password"],
+            email=ser.validated_data.get("email", ""),
+        )
+        return Response(UserSerializer(user).data, status=status.HTTP_201_CREATED)
+
+
+def model_info() -> dict:
+    """What the inference engine will load, from settings (no model is loaded here)."""
+    real = settings.SAM2_MODEL != "random-tiny" and bool(settings.SAM2_CHECKPOINT)
+    device = settings.SAM2_DEVICE
+    if not device:
+        try:
+            import torch
+
+            device = "cuda" if torch.cuda.is_available() else "cpu"
+        except Exception:  # pragma: no cover - torch is a hard dependency
+            device = "cpu"
+    return {
+        "model": settings.SAM2_MODEL,
+        "random_weights": not real,
+        "device": device,
+        "checkpoint": settings.SAM2_CHECKPOINT or None,
+    }
+
+
+class ModelView(APIView):
+    @extend_schema(responses={200: dict})
+    def get(self, request):
+        return Response(model_info())

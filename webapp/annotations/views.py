@@ -1,0 +1,83 @@
+"""Read-only REST views of a video's masklets and masks (edits go over the websocket)."""
+from collections import defaultdict
+
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import serializers
+from rest_framework.exceptions import ValidationError
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from webapp.annotations.models import FrameMask, Object, Prompt
+from webapp.projects.access import video_for
+
+
+class ObjectSerializer(serializers.ModelSerializer):
+    label = serializers.CharField(source="label.name", default=None, read_only=True)
+
+    class Meta:
+        model = Object
+        fields = ["id", "label", "name", "color", "review_status", "seq"]
+
+
+class MaskSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = FrameMask
+        fields = ["object_id", "frame", "rle", "score", "source"]
+
+
+class ObjectsView(APIView):
+    @extend_schema(responses={200: ObjectSerializer(many=True)})
+    def get(self, request, video_id):
+        video, _ = video_for(request.user, video_id)
+        objects = video.objects.filter(deleted=False).select_related("label")
+        return Response(ObjectSerializer(objects, many=True).data)
+
+
+class MasksView(APIView):
+    @extend_schema(
+        parameters=[OpenApiParameter("frame", int, required=True)],
+        responses={200: MaskSerializer(many=True)},
+    )
+    def get(self, request, video_id):
+        video, _ = video_for(request.user, video_id)
+        raw = request.query_params.get("frame")
+        if raw is None:
+            raise ValidationError({"frame": ["the query parameter frame=N is required"]})
+        try:
+            frame = int(raw)
+        except ValueError:
+            raise ValidationError({"frame": [f"{raw!r} is not a frame number"]}) from None
+        if not 0 <= frame < max(video.num_frames, 1):
+            raise ValidationError(
+                {"frame": [f"frame {frame} is outside [0, {video.num_frames})"]}
+            )
+        masks = FrameMask.objects.filter(video=video, frame=frame, object__deleted=False)
+        return Response(MaskSerializer(masks, many=True).data)
+
+
+class TimelineView(APIView):
+    """Per object: the frames that have a mask and the frames that were prompted."""
+
+    @extend_schema(responses={200: dict})
+    def get(self, request, video_id):
+        video, _ = video_for(request.user, video_id)
+        mask_frames: dict[int, list[int]] = defaultdict(list)
+        prompt_frames: dict[int, set[int]] = defaultdict(set)
+        live = list(video.objects.filter(deleted=False).values_list("id", flat=True))
+        for oid, frame in (
+            FrameMask.objects.filter(video=video, object_id__in=live)
+            .order_by("object_id", "frame")
+            .values_list("object_id", "frame")
+        ):
+            mask_frames[oid].append(frame)
+        for oid, frame in Prompt.objects.filter(video=video, object_id__in=live).values_list(
+            "object_id", "frame"
+        ):
+            prompt_frames[oid].add(frame)
+        return Response(
+            [
+                {"object_id": oid, "mask_frames": mask_frames[oid],
+                 "prompt_frames": sorted(prompt_frames[oid])}
+                for oid in live
+            ]
+        )

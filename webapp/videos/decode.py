@@ -1,0 +1,194 @@
+"""Decode a video file to per-frame JPEGs with PyAV. No Django: it runs in a child
+process (`python -m webapp.videos.decode SRC OUT_DIR`) so that a hostile file can be
+killed on a timeout and a crash in libav cannot take the web process down.
+
+Frames are indexed by decode order (container frame counts and pts order lie in real
+files); each frame's presentation time is recorded so VFR videos stay frame-accurate.
+"""
+from __future__ import annotations
+
+import json
+import sys
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import av
+import numpy as np
+
+
+class NotAVideo(ValueError):
+    """The file has no decodable video stream."""
+
+
+@dataclass
+class Probe:
+    width: int
+    height: int
+    fps: float
+    rotation: int
+    codec: str
+    duration: float
+
+
+@dataclass
+class Manifest:
+    num_frames: int = 0
+    width: int = 0
+    height: int = 0
+    fps: float = 0.0
+    duration: float = 0.0
+    rotation: int = 0
+    timestamps: list[float] = field(default_factory=list)
+    corrupt_packets: int = 0
+    warning: str = ""
+
+
+def _rotation(frame) -> int:
+    """Clockwise display rotation in degrees (0/90/180/270) from the frame's display matrix."""
+    rot = int(round(getattr(frame, "rotation", 0) or 0)) % 360
+    # PyAV reports the display matrix angle counter-clockwise; the viewer must turn the
+    # picture by the opposite angle.
+    return (-rot) % 360 if rot in (90, 180, 270) else 0
+
+
+def _oriented(frame, rotation: int) -> np.ndarray:
+    rgb = frame.to_ndarray(format="rgb24")
+    if rotation:
+        rgb = np.ascontiguousarray(np.rot90(rgb, k=-rotation // 90))
+    return rgb
+
+
+def probe(path: str | Path) -> Probe:
+    """Open the file and decode its first frame; raise NotAVideo with a readable reason."""
+    try:
+        container = av.open(str(path), metadata_errors="ignore")
+    except (av.error.FFmpegError, OSError, UnicodeDecodeError) as e:
+        raise NotAVideo(f"not a readable video file ({_reason(e)})") from None
+    with container:
+        streams = container.streams.video
+        if not streams:
+            raise NotAVideo("the file has no video stream")
+        stream = streams[0]
+        if container.format.name.endswith("_pipe") or container.format.name == "image2":
+            raise NotAVideo("the file is a still image, not a video")
+        stream.thread_type = "AUTO"
+        try:
+            for frame in container.decode(stream):
+                rotation = _rotation(frame)
+                w, h = frame.width, frame.height
+                if rotation in (90, 270):
+                    w, h = h, w
+                rate = stream.average_rate or stream.guessed_rate
+                duration = float(container.duration / av.time_base) if container.duration else 0.0
+                return Probe(
+                    width=w,
+                    height=h,
+                    fps=float(rate) if rate else 0.0,
+                    rotation=rotation,
+                    codec=stream.codec_context.name,
+                    duration=duration,
+                )
+        except av.error.FFmpegError as e:
+            raise NotAVideo(f"the video stream cannot be decoded ({_reason(e)})") from None
+    raise NotAVideo("the video stream has no decodable frames")
+
+
+def _reason(e: Exception) -> str:
+    return getattr(e, "strerror", None) or str(e) or type(e).__name__
+
+
+def decode_to_jpegs(
+    path: str | Path,
+    out_dir: str | Path,
+    quality: int = 90,
+    max_frames: int = 100_000,
+    on_progress=None,
+) -> Manifest:
+    """Write every decodable frame as OUT_DIR/<index:06d>.jpg; corrupt packets are skipped
+    and counted. Raises NotAVideo when nothing at all decodes."""
+    from PIL import Image
+
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    m = Manifest()
+    info = probe(path)
+    m.rotation, m.width, m.height = info.rotation, info.width, info.height
+    with av.open(str(path), metadata_errors="ignore") as container:
+        stream = container.streams.video[0]
+        stream.thread_type = "AUTO"
+        total_hint = stream.frames or 0
+        if not total_hint and info.duration and info.fps:
+            total_hint = int(info.duration * info.fps)
+        tb = stream.time_base
+        last_t = 0.0
+        for packet in container.demux(stream):
+            try:
+                frames = packet.decode()
+            except av.error.FFmpegError:
+                m.corrupt_packets += 1
+                continue
+            for frame in frames:
+                if m.num_frames >= max_frames:
+                    raise NotAVideo(f"the video has more than {max_frames} frames")
+                rgb = _oriented(frame, info.rotation)
+                if rgb.shape[1] != m.width or rgb.shape[0] != m.height:
+                    # Mid-stream resolution change: keep the first size so masks line up.
+                    rgb = np.asarray(
+                        Image.fromarray(rgb).resize((m.width, m.height), Image.BILINEAR)
+                    )
+                Image.fromarray(rgb).save(out / f"{m.num_frames:06d}.jpg", quality=quality)
+                if frame.pts is not None and tb is not None:
+                    t = float(frame.pts * tb)
+                else:
+                    t = last_t + (1.0 / info.fps if info.fps else 0.0)
+                m.timestamps.append(round(t, 6))
+                last_t = t
+                m.num_frames += 1
+                if on_progress and m.num_frames % 10 == 0:
+                    on_progress(m.num_frames, total_hint)
+    if m.num_frames == 0:
+        raise NotAVideo("the video stream has no decodable frames")
+    span = (max(m.timestamps) - min(m.timestamps)) if m.num_frames > 1 else 0.0
+    if m.num_frames > 1 and span > 0:
+        # Mean rate over the decoded frames: right for VFR files whose header rate lies.
+        m.fps = round((m.num_frames - 1) / span, 6)
+        m.duration = round(span + 1.0 / m.fps, 6)
+    else:
+        m.fps = info.fps or 0.0
+        m.duration = info.duration or (m.num_frames / m.fps if m.fps else 0.0)
+    if m.corrupt_packets:
+        m.warning = (
+            f"the stream is damaged: {m.corrupt_packets} packet(s) could not be decoded; "
+            f"kept the {m.num_frames} decodable frames"
+        )
+    return m
+
+
+def main(argv: list[str]) -> int:
+    """Child-process entry: JSON lines on stdout ({"progress":..} then {"manifest":..} or
+    {"error":..}). `--probe SRC` prints {"probe":..} or {"error":..}."""
+    if argv[0] == "--probe":
+        try:
+            print(json.dumps({"probe": asdict(probe(argv[1]))}), flush=True)
+        except NotAVideo as e:
+            print(json.dumps({"error": str(e)}), flush=True)
+            return 2
+        return 0
+    src, out_dir = argv[0], argv[1]
+    quality = int(argv[2]) if len(argv) > 2 else 90
+    max_frames = int(argv[3]) if len(argv) > 3 else 100_000
+
+    def progress(done: int, total: int) -> None:
+        print(json.dumps({"progress": done, "total": total}), flush=True)
+
+    try:
+        manifest = decode_to_jpegs(src, out_dir, quality, max_frames, progress)
+    except NotAVideo as e:
+        print(json.dumps({"error": str(e)}), flush=True)
+        return 2
+    print(json.dumps({"manifest": asdict(manifest)}), flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

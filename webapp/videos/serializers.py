@@ -1,0 +1,17 @@
+from rest_framework import serializers
+
+from webapp.videos.models import Video
+
+
+class VideoSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Video
+        fields = [
+            "id", "project", "name", "status", "progress", "error", "warning", "num_frames",
+            "fps", "width", "height", "duration", "size_bytes", "created_at",
+        ]
+        read_only_fields = [f for f in fields if f != "name"]
+
+
+class UploadSerializer(serializers.Serializer):
+    file = serializers.FileField(help_text="the video file (mp4, mov, webm, mkv, avi, ...)")

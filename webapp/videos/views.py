@@ -1,0 +1,130 @@
+"""Video upload, status and frame serving."""
+import os
+import tempfile
+
+from django.conf import settings
+from django.core.files.storage import default_storage
+from django.db import transaction
+from django.http import FileResponse, Http404
+from drf_spectacular.utils import extend_schema
+from rest_framework import generics, status
+from rest_framework.exceptions import APIException, ValidationError
+from rest_framework.parsers import MultiPartParser
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from webapp import jobs
+from webapp.projects.access import project_for, video_for
+from webapp.videos.ingest import IngestError, ingest_task, probe_file
+from webapp.videos.models import Video
+from webapp.videos.serializers import UploadSerializer, VideoSerializer
+
+FRAME_CACHE = "private, max-age=31536000, immutable"
+
+
+class PayloadTooLarge(APIException):
+    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
+    default_code = "too_large"
+
+
+def _limit_bytes() -> int:
+    return settings.MAX_UPLOAD_MB * 1024 * 1024
+
+
+def _probe_upload(upload) -> dict:
+    """Probe the uploaded file where it lies on disk (copying small in-memory ones)."""
+    if hasattr(upload, "temporary_file_path"):
+        return probe_file(upload.temporary_file_path())
+    fd, tmp = tempfile.mkstemp(suffix=os.path.splitext(upload.name)[1])
+    try:
+        with os.fdopen(fd, "wb") as out:
+            for chunk in upload.chunks():
+                out.write(chunk)
+        return probe_file(tmp)
+    finally:
+        os.unlink(tmp)
+
+
+class ProjectVideosView(generics.ListAPIView):
+    serializer_class = VideoSerializer
+    parser_classes = [MultiPartParser]
+
+    def get_queryset(self):
+        project, _ = project_for(self.request.user, self.kwargs["project_id"])
+        return project.videos.all()
+
+    @extend_schema(request={"multipart/form-data": UploadSerializer}, responses={201: VideoSerializer})
+    def post(self, request, project_id):
+        project, _ = project_for(request.user, project_id, "manage")
+        # Refuse oversize bodies before reading them.
+        declared = int(request.META.get("CONTENT_LENGTH") or 0)
+        if declared > _limit_bytes() + 64 * 1024:
+            raise PayloadTooLarge(f"the upload exceeds the {settings.MAX_UPLOAD_MB} MB limit")
+        upload = request.FILES.get("file")
+        if upload is None:
+            raise ValidationError({"file": ["no file was sent (multipart field 'file')"]})
+        if upload.size == 0:
+            raise ValidationError({"file": ["the file is empty"]})
+        if upload.size > _limit_bytes():
+            raise PayloadTooLarge(f"the upload exceeds the {settings.MAX_UPLOAD_MB} MB limit")
+        try:
+            _probe_upload(upload)
+        except IngestError as e:
+            raise ValidationError({"file": [f"{upload.name}: {e}"]}) from None
+        name = os.path.basename(upload.name)[:200] or "video"
+        with transaction.atomic():
+            video = Video.objects.create(
+                project=project, name=name, size_bytes=upload.size, uploaded_by=request.user
+            )
+            video.file.save(name, upload, save=True)
+            transaction.on_commit(lambda: jobs.submit(ingest_task, video.pk))
+        return Response(VideoSerializer(video).data, status=status.HTTP_201_CREATED)
+
+
+class VideoDetailView(APIView):
+    @extend_schema(responses={200: VideoSerializer})
+    def get(self, request, video_id):
+        video, _ = video_for(request.user, video_id)
+        return Response(VideoSerializer(video).data)
+
+    @extend_schema(request=VideoSerializer, responses={200: VideoSerializer})
+    def patch(self, request, video_id):
+        video, _ = video_for(request.user, video_id, "manage")
+        ser = VideoSerializer(video, data=request.data, partial=True)
+        ser.is_valid(raise_exception=True)
+        ser.save()
+        return Response(ser.data)
+
+    @extend_schema(responses={204: None})
+    def delete(self, request, video_id):
+        video, _ = video_for(request.user, video_id, "manage")
+        n, file = video.num_frames, video.file
+        frame_names = [video.frame_path(i) for i in range(n)]
+        video.delete()
+        transaction.on_commit(lambda: _delete_files(file, frame_names))
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+def _delete_files(file, frame_names) -> None:
+    if file:
+        file.delete(save=False)
+    for name in frame_names:
+        default_storage.delete(name)
+
+
+class FrameView(APIView):
+    @extend_schema(responses={(200, "image/jpeg"): bytes})
+    def get(self, request, video_id, n):
+        video, _ = video_for(request.user, video_id)
+        if video.status != "ready" and not default_storage.exists(video.frame_path(n)):
+            raise Http404("the video is not ready yet")
+        if n >= video.num_frames and video.status == "ready":
+            raise Http404(f"frame {n} is past the end (the video has {video.num_frames} frames)")
+        try:
+            fh = default_storage.open(video.frame_path(n), "rb")
+        except FileNotFoundError:
+            raise Http404(f"frame {n} not found") from None
+        resp = FileResponse(fh, content_type="image/jpeg")
+        resp["Cache-Control"] = FRAME_CACHE
+        resp["ETag"] = f'"v{video.pk}f{n}"'
+        return resp
