@@ -1,0 +1,93 @@
+"""Mask helpers shared by the format writers, readers and the J&F evaluation: COCO RLE
+in and out, the deterministic overlap rule, and the DAVIS palette."""
+from __future__ import annotations
+
+import numpy as np
+from pycocotools import mask as mask_utils
+
+Rle = dict  # {"size": [h, w], "counts": str}, exactly as pycocotools.mask.encode gives
+
+
+def decode(rle: Rle) -> np.ndarray:
+    """RLE → (h, w) uint8 array of 0/1. Accepts str or bytes counts, and uncompressed
+    (list) counts as in YouTube-VIS files."""
+    if isinstance(rle.get("counts"), list):
+        h, w = rle["size"]
+        rle = mask_utils.frPyObjects(rle, h, w)
+    return mask_utils.decode(rle)
+
+
+def encode(mask: np.ndarray) -> Rle:
+    """(h, w) bool/uint8 array → compressed RLE with str counts."""
+    rle = mask_utils.encode(np.asfortranarray(mask.astype(np.uint8, copy=False)))
+    rle["counts"] = rle["counts"].decode("ascii")
+    return rle
+
+
+def normalise(rle: Rle) -> Rle:
+    """Any COCO RLE (compressed or not) → compressed with str counts."""
+    if isinstance(rle.get("counts"), list):
+        h, w = rle["size"]
+        rle = mask_utils.frPyObjects(rle, h, w)
+    counts = rle["counts"]
+    if isinstance(counts, bytes):
+        counts = counts.decode("ascii")
+    return {"size": [int(rle["size"][0]), int(rle["size"][1])], "counts": counts}
+
+
+def area(rle: Rle) -> int:
+    return int(mask_utils.area(_bytes_rle(rle)))
+
+
+def bbox(rle: Rle) -> list[float]:
+    """COCO [x, y, w, h] of the mask (all zero for an empty mask)."""
+    return [float(v) for v in mask_utils.toBbox(_bytes_rle(rle))]
+
+
+def _bytes_rle(rle: Rle) -> Rle:
+    counts = rle["counts"]
+    if isinstance(counts, list):
+        h, w = rle["size"]
+        return mask_utils.frPyObjects(rle, h, w)
+    if isinstance(counts, str):
+        return {"size": rle["size"], "counts": counts.encode("ascii")}
+    return rle
+
+
+def empty_rle(height: int, width: int) -> Rle:
+    return encode(np.zeros((height, width), dtype=np.uint8))
+
+
+def paint_disjoint(masks: dict[int, np.ndarray], height: int, width: int) -> np.ndarray:
+    """Resolve overlaps into one index map (0 = background, n = object number n).
+
+    The rule, deterministic and documented in the export README: where masks overlap,
+    the object with the smaller mask on that frame wins (small objects in front of the
+    large ones they occlude stay visible); equal areas go to the lower object number.
+    We paint the largest first so that each smaller mask overwrites it.
+    """
+    dtype = np.uint8 if max(masks, default=0) < 256 else np.uint16
+    out = np.zeros((height, width), dtype=dtype)
+    order = sorted(masks.items(), key=lambda kv: (-int(kv[1].sum()), -kv[0]))
+    for number, m in order:
+        out[m.astype(bool, copy=False)] = number
+    return out
+
+
+def davis_palette() -> list[int]:
+    """The 256-colour palette of DAVIS and YouTube-VOS PNGs (the PASCAL VOC colour map):
+    index 0 black, 1 (128,0,0), 2 (0,128,0), 3 (128,128,0), ..."""
+    palette: list[int] = []
+    for i in range(256):
+        r = g = b = 0
+        c = i
+        for j in range(8):
+            r |= ((c >> 0) & 1) << (7 - j)
+            g |= ((c >> 1) & 1) << (7 - j)
+            b |= ((c >> 2) & 1) << (7 - j)
+            c >>= 3
+        palette += [r, g, b]
+    return palette
+
+
+DAVIS_PALETTE = davis_palette()

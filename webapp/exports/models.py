@@ -1,0 +1,123 @@
+"""Export and import jobs, and stored J&F evaluations."""
+from django.conf import settings
+from django.db import models
+
+from webapp.annotations.models import Object
+from webapp.projects.models import Project
+from webapp.videos.models import Video
+
+
+class JobStatus(models.TextChoices):
+    QUEUED = "queued"
+    RUNNING = "running"
+    DONE = "done"
+    FAILED = "failed"
+
+
+class ExportFormat(models.TextChoices):
+    DAVIS = "davis"
+    YTVIS = "ytvis"
+    COCO = "coco"
+    SAV = "sav"
+    YOLO = "yolo"
+    MOTS = "mots"
+
+
+class ImportFormat(models.TextChoices):
+    DAVIS = "davis"
+    YTVIS = "ytvis"
+    COCO = "coco"
+    SAV = "sav"
+
+
+class Job(models.Model):
+    status = models.CharField(max_length=16, choices=JobStatus.choices, default=JobStatus.QUEUED)
+    progress = models.FloatField(default=0.0)  # 0..100
+    error = models.TextField(blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        abstract = True
+        ordering = ["-created_at", "-id"]
+
+
+class ExportJob(Job):
+    """One zip of one video (`video` set) or of every ready video of a project."""
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="exports")
+    video = models.ForeignKey(
+        Video, null=True, blank=True, on_delete=models.CASCADE, related_name="exports"
+    )
+    format = models.CharField(max_length=8, choices=ExportFormat.choices)
+    # {"stride": int, "accepted_only": bool, "include_frames": bool}
+    options = models.JSONField(default=dict, blank=True)
+    file = models.CharField(max_length=500, blank=True)  # storage name of the zip
+    size_bytes = models.BigIntegerField(default=0)
+    frames_written = models.PositiveIntegerField(default=0)
+
+    class Meta(Job.Meta):
+        indexes = [models.Index(fields=["project", "-created_at"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(status__in=[s.value for s in JobStatus]),
+                name="exportjob_status_valid",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"export {self.pk} ({self.format}, {self.status})"
+
+
+class ImportJob(Job):
+    """Ground truth or earlier work brought into one video as new objects (source import)."""
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="imports")
+    video = models.ForeignKey(Video, on_delete=models.CASCADE, related_name="imports")
+    format = models.CharField(max_length=8, choices=ImportFormat.choices)
+    upload = models.CharField(max_length=500, blank=True)  # storage name of the upload
+    filename = models.CharField(max_length=255, blank=True)
+    # {"objects": n, "masks": n, "frames": n, "warnings": [...]}
+    result = models.JSONField(default=dict, blank=True)
+    created_objects = models.ManyToManyField(Object, blank=True, related_name="+")
+
+    class Meta(Job.Meta):
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(status__in=[s.value for s in JobStatus]),
+                name="importjob_status_valid",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"import {self.pk} ({self.format}, {self.status})"
+
+
+class Evaluation(Job):
+    """J&F of a candidate annotation set against a reference set of the same video."""
+
+    video = models.ForeignKey(Video, on_delete=models.CASCADE, related_name="evaluations")
+    # Selectors: {"import": id} | {"user": username} | {"objects": [ids]}
+    reference = models.JSONField()
+    candidate = models.JSONField()
+    options = models.JSONField(default=dict, blank=True)  # stride, annotated_only, pairs
+    j_mean = models.FloatField(null=True, blank=True)
+    f_mean = models.FloatField(null=True, blank=True)
+    jf_mean = models.FloatField(null=True, blank=True)
+    # {"overall": {...}, "objects": [...], "frames": [...], "unmatched_candidates": [...]}
+    result = models.JSONField(default=dict, blank=True)
+
+    class Meta(Job.Meta):
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(status__in=[s.value for s in JobStatus]),
+                name="evaluation_status_valid",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"evaluation {self.pk} of video {self.video_id}"
