@@ -74,6 +74,7 @@ DATABASES = {
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    VAR_DIR.mkdir(parents=True, exist_ok=True)
     # WAL + a busy timeout let the web process and the inference thread write concurrently.
     DATABASES["default"]["OPTIONS"] = {
         "timeout": 30,

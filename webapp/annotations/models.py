@@ -16,9 +16,9 @@ class ReviewStatus(models.TextChoices):
 class Object(models.Model):
     """One masklet: an object tracked through a video."""
 
-    video = models.ForeignKey(Video, on_delete=models.CASCADE, related_name="objects")
+    video = models.ForeignKey(Video, on_delete=models.CASCADE, related_name="masklets")
     label = models.ForeignKey(
-        LabelClass, null=True, blank=True, on_delete=models.SET_NULL, related_name="objects"
+        LabelClass, null=True, blank=True, on_delete=models.SET_NULL, related_name="masklets"
     )
     name = models.CharField(max_length=200, blank=True)
     color = models.CharField(max_length=7, default="#e6194b")

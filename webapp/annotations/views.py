@@ -29,7 +29,7 @@ class ObjectsView(APIView):
     @extend_schema(responses={200: ObjectSerializer(many=True)})
     def get(self, request, video_id):
         video, _ = video_for(request.user, video_id)
-        objects = video.objects.filter(deleted=False).select_related("label")
+        objects = video.masklets.filter(deleted=False).select_related("label")
         return Response(ObjectSerializer(objects, many=True).data)
 
 
@@ -63,7 +63,7 @@ class TimelineView(APIView):
         video, _ = video_for(request.user, video_id)
         mask_frames: dict[int, list[int]] = defaultdict(list)
         prompt_frames: dict[int, set[int]] = defaultdict(set)
-        live = list(video.objects.filter(deleted=False).values_list("id", flat=True))
+        live = list(video.masklets.filter(deleted=False).values_list("id", flat=True))
         for oid, frame in (
             FrameMask.objects.filter(video=video, object_id__in=live)
             .order_by("object_id", "frame")

@@ -28,8 +28,8 @@ class Migration(migrations.Migration):
                 ('seq', models.BigIntegerField(default=0)),
                 ('deleted', models.BooleanField(default=False)),
                 ('created_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('label', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='objects', to='projects.labelclass')),
-                ('video', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='objects', to='videos.video')),
+                ('label', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='masklets', to='projects.labelclass')),
+                ('video', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='masklets', to='videos.video')),
             ],
             options={
                 'ordering': ['id'],
