@@ -1,0 +1,113 @@
+// REST shapes, as documented in docs/api.md.
+
+export type Role = "owner" | "admin" | "annotator" | "reviewer" | "viewer";
+export type Action = "view" | "annotate" | "review" | "export" | "manage";
+
+const ROLE_ACTIONS: Record<Role, Action[]> = {
+  viewer: ["view"],
+  reviewer: ["view", "review"],
+  annotator: ["view", "annotate", "export"],
+  admin: ["view", "annotate", "review", "export", "manage"],
+  owner: ["view", "annotate", "review", "export", "manage"],
+};
+
+/** Mirrors webapp.projects.models.can so the UI disables what the server would refuse. */
+export function can(role: Role | null | undefined, action: Action): boolean {
+  return !!role && (ROLE_ACTIONS[role] ?? []).includes(action);
+}
+
+export const ROLES: Role[] = ["owner", "admin", "annotator", "reviewer", "viewer"];
+
+export interface Me {
+  id: number;
+  username: string;
+  email: string;
+  is_staff: boolean;
+}
+
+export interface LabelClass {
+  id: number;
+  name: string;
+  color: string;
+  order: number;
+}
+
+export interface Project {
+  id: number;
+  name: string;
+  description: string;
+  labels: LabelClass[];
+  role: Role | null;
+  num_videos: number;
+  created_at: string;
+}
+
+export interface Member {
+  user_id: number;
+  username: string;
+  role: Role;
+}
+
+export type VideoStatus = "processing" | "ready" | "failed";
+
+export interface Video {
+  id: number;
+  project: number;
+  name: string;
+  status: VideoStatus;
+  progress: number;
+  error: string;
+  warning: string;
+  num_frames: number;
+  fps: number;
+  width: number;
+  height: number;
+  duration: number;
+  created_at: string;
+}
+
+export interface ModelInfo {
+  model: string;
+  random_weights: boolean;
+  device: string;
+  checkpoint?: string | null;
+}
+
+export interface Rle {
+  size: [number, number];
+  counts: string;
+}
+
+export interface RestMask {
+  object_id: number;
+  frame: number;
+  rle: Rle;
+  score: number | null;
+  source: "prompt" | "propagation" | "import";
+}
+
+export interface TimelineTrack {
+  object_id: number;
+  mask_frames: number[];
+  prompt_frames: number[];
+}
+
+export type ExportFormat = "davis" | "ytvis" | "coco" | "sav" | "yolo" | "mots";
+export const EXPORT_FORMATS: { id: ExportFormat; label: string }[] = [
+  { id: "davis", label: "DAVIS (indexed PNG)" },
+  { id: "ytvis", label: "YouTube-VIS (JSON)" },
+  { id: "coco", label: "COCO (RLE JSON)" },
+  { id: "sav", label: "SA-V (JSON)" },
+  { id: "yolo", label: "YOLO segmentation" },
+  { id: "mots", label: "MOTS (txt)" },
+];
+
+export interface ExportJob {
+  id: number;
+  format: ExportFormat;
+  status: "queued" | "running" | "done" | "failed";
+  progress: number;
+  error: string;
+  download_url: string | null;
+  created_at?: string;
+}
