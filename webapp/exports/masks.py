@@ -91,3 +91,7 @@ def davis_palette() -> list[int]:
 
 
 DAVIS_PALETTE = davis_palette()
+
+
+def union(a: Rle, b: Rle) -> Rle:
+    return normalise(mask_utils.merge([_bytes_rle(a), _bytes_rle(b)]))

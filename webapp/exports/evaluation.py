@@ -1,0 +1,194 @@
+"""J&F of one annotation set of a video against another (DAVIS protocol, see jf.py).
+
+An annotation set is chosen by a selector: `{"import": <import job id>}` (the objects an
+import created), `{"user": "<username>"}` (live objects that user created) or
+`{"objects": [ids]}`. Candidate objects are paired with reference objects either
+explicitly (`pairs`) or greedily by mean IoU over the evaluated frames (highest first,
+ties to the lower ids). As in DAVIS, each reference object is scored against its
+candidate's masks (empty where the candidate has none, and on every frame when it has no
+candidate); unpaired candidates are listed but do not lower the score.
+"""
+from __future__ import annotations
+
+import math
+from typing import Callable
+
+import numpy as np
+from pycocotools import mask as mask_utils
+
+from webapp.annotations.models import FrameMask, Object
+from webapp.exports import jf
+from webapp.exports import masks as M
+from webapp.exports.models import ImportJob
+
+
+class EvaluationError(ValueError):
+    """A bad request; the message is shown to the user."""
+
+
+def select(video, selector) -> list[Object]:
+    if not isinstance(selector, dict) or len(selector) != 1:
+        raise EvaluationError(
+            'a selector is one of {"import": id}, {"user": "name"}, {"objects": [ids]}'
+        )
+    (kind, value), = selector.items()
+    live = Object.objects.filter(video=video, deleted=False)
+    if kind == "import":
+        job = ImportJob.objects.filter(pk=value, video=video).first()
+        if job is None:
+            raise EvaluationError(f"import {value} does not belong to this video")
+        qs = live.filter(pk__in=job.created_objects.values("pk"))
+    elif kind == "user":
+        qs = live.filter(created_by__username=value)
+    elif kind == "objects":
+        if not isinstance(value, list) or not all(isinstance(v, int) for v in value):
+            raise EvaluationError("objects must be a list of object ids")
+        qs = live.filter(pk__in=value)
+        if qs.count() != len(set(value)):
+            raise EvaluationError("some objects do not exist in this video")
+    else:
+        raise EvaluationError(f"unknown selector {kind!r}")
+    return list(qs.order_by("id"))
+
+
+def _load(objects: list[Object], frames: set[int]) -> dict[int, dict[int, dict]]:
+    out: dict[int, dict[int, dict]] = {o.pk: {} for o in objects}
+    rows = (
+        FrameMask.objects.filter(object_id__in=list(out))
+        .values_list("object_id", "frame", "rle")
+        .iterator(chunk_size=2000)
+    )
+    for oid, frame, rle in rows:
+        if frame in frames and M.area(rle) > 0:
+            out[oid][frame] = rle
+    return out
+
+
+def _rle_iou(a: dict | None, b: dict | None) -> float:
+    if a is None and b is None:
+        return 1.0
+    if a is None or b is None:
+        return 0.0
+    return float(mask_utils.iou([M._bytes_rle(a)], [M._bytes_rle(b)], [0])[0][0])
+
+
+def match(ref: dict, cand: dict, frames: list[int]) -> list[tuple[int, int, float]]:
+    scores = []
+    for r in ref:
+        for c in cand:
+            s = sum(_rle_iou(ref[r].get(f), cand[c].get(f)) for f in frames) / max(1, len(frames))
+            if s > 0:
+                scores.append((s, r, c))
+    scores.sort(key=lambda t: (-t[0], t[1], t[2]))
+    used_r, used_c, pairs = set(), set(), []
+    for s, r, c in scores:
+        if r not in used_r and c not in used_c:
+            used_r.add(r)
+            used_c.add(c)
+            pairs.append((r, c, s))
+    return pairs
+
+
+def f_cropped(pred: np.ndarray, gt: np.ndarray, bound_th: float = jf.BOUND_TH) -> float:
+    """jf.f_measure on the union's bounding box padded by the tolerance plus two pixels:
+    the same value (nothing outside can be a boundary or a match), many times faster."""
+    h, w = gt.shape
+    union = pred.astype(bool) | gt.astype(bool)
+    rows = np.flatnonzero(union.any(axis=1))
+    if rows.size == 0:
+        return 1.0
+    cols = np.flatnonzero(union.any(axis=0))
+    pad = jf.bound_pixels(h, w, bound_th) + 2
+    y0, y1 = max(0, rows[0] - pad), min(h, rows[-1] + pad + 1)
+    x0, x1 = max(0, cols[0] - pad), min(w, cols[-1] + pad + 1)
+    return _f_with_radius(pred[y0:y1, x0:x1], gt[y0:y1, x0:x1], jf.bound_pixels(h, w, bound_th))
+
+
+def _f_with_radius(pred, gt, radius: int) -> float:
+    return jf.f_measure(pred, gt, bound_th=float(max(radius, 1)))
+
+
+def evaluate(video, ref_objs: list[Object], cand_objs: list[Object], *, stride: int = 1,
+             annotated_only: bool = False, pairs: list | None = None,
+             progress: Callable[[float], None] | None = None) -> dict:
+    if not ref_objs:
+        raise EvaluationError("the reference set has no objects")
+    overlap = {o.pk for o in ref_objs} & {o.pk for o in cand_objs}
+    if overlap:
+        raise EvaluationError(f"objects {sorted(overlap)} are in both sets")
+    all_frames = list(range(0, video.num_frames, max(1, stride)))
+    ref = _load(ref_objs, set(all_frames))
+    cand = _load(cand_objs, set(all_frames))
+    frames = all_frames
+    if annotated_only:
+        marked = set().union(*(set(m) for m in ref.values()))
+        frames = [f for f in all_frames if f in marked]
+    if not frames:
+        raise EvaluationError("no frames to evaluate")
+    if pairs:
+        matched = []
+        for p in pairs:
+            if not (isinstance(p, (list, tuple)) and len(p) == 2):
+                raise EvaluationError("pairs are [reference id, candidate id]")
+            r, c = int(p[0]), int(p[1])
+            if r not in ref or c not in cand:
+                raise EvaluationError(f"pair {[r, c]} is not (reference, candidate) of these sets")
+            matched.append((r, c, None))
+        if len({m[0] for m in matched}) != len(matched) or len({m[1] for m in matched}) != len(matched):
+            raise EvaluationError("each object may appear in one pair only")
+    else:
+        matched = match(ref, cand, frames)
+    partner = {r: c for r, c, _ in matched}
+    h, w = video.height, video.width
+    empty = np.zeros((h, w), dtype=np.uint8)
+    per_obj: dict[int, dict[str, list[float]]] = {r: {"J": [], "F": []} for r in ref}
+    total = len(frames) * len(ref)
+    for f in frames:
+        for r in ref:
+            c = partner.get(r)
+            g_rle = ref[r].get(f)
+            p_rle = cand[c].get(f) if c is not None else None
+            if g_rle is None and p_rle is None:
+                j_val = f_val = 1.0
+            else:
+                g = M.decode(g_rle) if g_rle else empty
+                p = M.decode(p_rle) if p_rle else empty
+                j_val = jf.jaccard(p, g)
+                f_val = f_cropped(p, g) if g_rle and p_rle else 0.0
+            per_obj[r]["J"].append(j_val)
+            per_obj[r]["F"].append(f_val)
+        if progress:
+            progress(len(ref) / max(1, total))
+    objects = []
+    for r in ref:
+        js, fs = jf.stats(per_obj[r]["J"]), jf.stats(per_obj[r]["F"])
+        objects.append({
+            "reference_id": r, "candidate_id": partner.get(r),
+            "J": js.as_dict(), "F": fs.as_dict(), "JF": (js.mean + fs.mean) / 2,
+        })
+    per_frame = []
+    for i, f in enumerate(frames):
+        jv = float(np.mean([per_obj[r]["J"][i] for r in ref]))
+        fv = float(np.mean([per_obj[r]["F"][i] for r in ref]))
+        per_frame.append({"frame": f, "J": jv, "F": fv, "JF": (jv + fv) / 2})
+    j_mean = float(np.mean([o["J"]["mean"] for o in objects]))
+    f_mean = float(np.mean([o["F"]["mean"] for o in objects]))
+    overall = {
+        "J": {k: _mean(o["J"][k] for o in objects) for k in ("mean", "recall", "decay")},
+        "F": {k: _mean(o["F"][k] for o in objects) for k in ("mean", "recall", "decay")},
+        "JF": (j_mean + f_mean) / 2,
+        "frames": len(frames),
+        "objects": len(objects),
+        "bound_pixels": jf.bound_pixels(h, w),
+    }
+    return {
+        "overall": overall,
+        "objects": objects,
+        "frames": per_frame,
+        "unmatched_candidates": sorted(set(cand) - set(partner.values())),
+    }
+
+
+def _mean(values) -> float | None:
+    v = [x for x in values if x is not None and not math.isnan(x)]
+    return float(np.mean(v)) if v else None

@@ -1,0 +1,19 @@
+"""Format registry: one module per format, each with `write(plan, zip, progress)`; the
+importable ones also have a Reader."""
+from webapp.exports.formats import coco, davis, mots, sav, yolo, ytvis
+
+WRITERS = {
+    "davis": davis.write,
+    "ytvis": ytvis.write,
+    "coco": coco.write,
+    "sav": sav.write,
+    "yolo": yolo.write,
+    "mots": mots.write,
+}
+
+READERS = {
+    "davis": davis.DavisReader,
+    "ytvis": ytvis.YtvisReader,
+    "coco": coco.CocoReader,
+    "sav": sav.SavReader,
+}

@@ -1,0 +1,124 @@
+"""DAVIS 2017 / YouTube-VOS layout: JPEGImages/<video>/<00000>.jpg, indexed PNG masks in
+Annotations/<video>/<00000>.png (palette = DAVIS, index = object number), meta.json."""
+from __future__ import annotations
+
+import io
+import re
+
+import numpy as np
+from PIL import Image
+
+from webapp.exports import masks as M
+from webapp.exports.archive import ArchiveError, SafeArchive
+from webapp.exports.formats.base import ExportError, ExportPlan, Progress, readme
+from webapp.exports.formats.reader import Reader
+
+VOID = 255  # DAVIS marks ignored pixels with 255; import skips them
+
+
+def _png(index: np.ndarray) -> bytes:
+    if index.dtype != np.uint8:
+        raise ExportError("DAVIS PNGs hold at most 254 objects per video")
+    h, w = index.shape
+    img = Image.frombytes("P", (w, h), np.ascontiguousarray(index).tobytes())
+    img.putpalette(M.DAVIS_PALETTE)
+    buf = io.BytesIO()
+    img.save(buf, format="PNG", compress_level=1)
+    return buf.getvalue()
+
+
+def write(plan: ExportPlan, zw, progress: Progress) -> None:
+    meta: dict = {"videos": {}}
+    for vp in plan.videos:
+        if len(vp.objects) >= VOID:
+            raise ExportError(
+                f"video {vp.video.pk} has {len(vp.objects)} masklets; DAVIS PNGs index at most 254"
+            )
+        objects = {
+            str(o.number): {"category": o.category, "name": o.name, "maskflow_id": o.pk, "frames": []}
+            for o in vp.objects
+        }
+        h, w = vp.height, vp.width
+        empty_png: bytes | None = None
+        weight = 0.5 if plan.include_frames else 1.0
+        for f, rles in plan.frame_masks(vp):
+            if rles:
+                decoded = {n: M.decode(r) for n, r in rles.items()}
+                index = M.paint_disjoint(decoded, h, w)
+                for n in np.unique(index):
+                    if n:
+                        objects[str(int(n))]["frames"].append(f"{f:05d}")
+                data = _png(index)
+            else:
+                if empty_png is None:
+                    empty_png = _png(np.zeros((h, w), dtype=np.uint8))
+                data = empty_png
+            zw.write_bytes(f"Annotations/{vp.name}/{f:05d}.png", data)
+            progress(weight)
+        if plan.include_frames:
+            plan.copy_frames(zw, vp, lambda f, n=vp.name: f"JPEGImages/{n}/{f:05d}.jpg", progress, 0.5)
+        meta["videos"][vp.name] = {
+            "objects": objects,
+            "width": w,
+            "height": h,
+            "fps": vp.video.fps,
+            "num_frames": vp.video.num_frames,
+        }
+    zw.write_json("meta.json", meta)
+    zw.write_text("README.txt", readme(plan, "davis", """
+Annotations/<video>/<frame:05d>.png: 8-bit indexed PNG with the DAVIS palette for every
+exported frame (empty frames included); pixel value n = object number n (0 background).
+meta.json follows YouTube-VOS: videos.<video>.objects.<n> = {category, frames}, plus the
+masklet's name and Maskflow id.
+JPEGImages/<video>/<frame:05d>.jpg: the frames (when included)."""))
+
+
+_ANN = re.compile(r"^(?:.*/)?Annotations/([^/]+)/(\d+)\.png$", re.IGNORECASE)
+
+
+class DavisReader(Reader):
+    def __init__(self, archive: SafeArchive, video, export_name: str) -> None:
+        super().__init__(video)
+        by_video: dict[str, list[tuple[int, str]]] = {}
+        for name, m in archive.iter_matching(_ANN):
+            by_video.setdefault(m.group(1), []).append((int(m.group(2)), name))
+        if not by_video:
+            raise ArchiveError("no Annotations/<video>/<frame>.png masks found in the archive")
+        folder = self.choose(list(by_video), export_name)
+        self.archive = archive
+        self.files = sorted(by_video[folder])
+        meta_objects: dict = {}
+        meta_names = [n for n in archive.names() if n.rsplit("/", 1)[-1] == "meta.json"]
+        if meta_names:
+            meta = archive.read_json(meta_names[0])
+            meta_objects = (((meta or {}).get("videos") or {}).get(folder) or {}).get("objects") or {}
+        for key in sorted(meta_objects, key=lambda k: int(k) if str(k).isdigit() else 10**9):
+            if str(key).isdigit() and 0 < int(key) < VOID:
+                info = meta_objects[key] or {}
+                self.declare(int(key), info.get("name"), info.get("category"))
+
+    def masks(self):
+        h, w = self.video.height, self.video.width
+        for frame, name in self.files:
+            self.check_frame(frame, name)
+            try:
+                img = Image.open(self.archive.stream(name))
+                size = img.size
+                if size != (w, h):
+                    raise ArchiveError(
+                        f"{name} is {size[0]}x{size[1]} but the video is {w}x{h}"
+                    )
+                if img.mode not in ("P", "L"):
+                    raise ArchiveError(f"{name} is not an indexed (palette) PNG but {img.mode}")
+                index = np.asarray(img)
+            except ArchiveError:
+                raise
+            except Exception as e:  # PIL raises many kinds on a broken file
+                raise ArchiveError(f"{name} is not a readable PNG: {e}") from None
+            for n in np.unique(index):
+                n = int(n)
+                if n == 0 or n == VOID:
+                    continue
+                if n not in self.tracks:
+                    self.declare(n, None, None)
+                yield frame, n, M.encode(index == n)

@@ -1,0 +1,95 @@
+"""The shape every import reader has: declared tracks, then masks in frame order."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Iterator
+
+from webapp.exports.archive import ArchiveError
+
+
+@dataclass
+class Track:
+    key: object
+    name: str | None
+    category: str | None
+
+
+class Reader:
+    """Subclasses fill `tracks` (in the order objects are to be created) and yield
+    `(frame, track key, rle)` from `masks()` in ascending frame order."""
+
+    def __init__(self, video) -> None:
+        self.video = video
+        self.tracks: dict[object, Track] = {}
+
+    def declare(self, key, name: str | None, category: str | None) -> None:
+        if key not in self.tracks:
+            self.tracks[key] = Track(key, name or None, category or None)
+
+    def masks(self) -> Iterator[tuple[int, object, dict]]:
+        raise NotImplementedError
+
+    def check_frame(self, frame: int, where: str) -> None:
+        n = self.video.num_frames
+        if not 0 <= frame < n:
+            raise ArchiveError(f"{where}: frame {frame} is outside the video's {n} frames")
+
+    def check_size(self, rle: dict, where: str) -> None:
+        size = [int(v) for v in rle.get("size") or []]
+        if size != [self.video.height, self.video.width]:
+            raise ArchiveError(
+                f"{where}: mask size {size} does not match the video "
+                f"({self.video.height}x{self.video.width}, as [height, width])"
+            )
+
+    @staticmethod
+    def choose(candidates: list[str], *preferred: str) -> str:
+        """The one video in the archive to import: the only one, or the one named like
+        the target video."""
+        if len(candidates) == 1:
+            return candidates[0]
+        for p in preferred:
+            if p in candidates:
+                return p
+        raise ArchiveError(
+            "the archive holds several videos and none is named like this one; found: "
+            + ", ".join(sorted(map(str, candidates))[:20])
+        )
+
+
+def to_rle(seg, height: int, width: int, where: str) -> dict | None:
+    """A COCO/YTVIS segmentation (compressed or uncompressed RLE, or polygons) → our RLE.
+    None for a null segmentation."""
+    from pycocotools import mask as mask_utils
+
+    from webapp.exports import masks as M
+
+    if seg is None:
+        return None
+    try:
+        if isinstance(seg, dict):
+            if "counts" not in seg or "size" not in seg:
+                raise ArchiveError(f"{where}: an RLE needs 'size' and 'counts'")
+            rle = M.normalise(seg)
+            # Decode once to reject malformed counts now rather than in a later export.
+            mask_utils.area({"size": rle["size"], "counts": rle["counts"].encode("ascii")})
+            return rle
+        if isinstance(seg, list):
+            polys = [p for p in seg if isinstance(p, list) and len(p) >= 6]
+            if not polys:
+                return None
+            rles = mask_utils.frPyObjects(polys, height, width)
+            merged = mask_utils.merge(rles)
+            return M.normalise(merged)
+    except ArchiveError:
+        raise
+    except Exception as e:
+        raise ArchiveError(f"{where}: unreadable segmentation ({e})") from None
+    raise ArchiveError(f"{where}: segmentation must be an RLE object or a polygon list")
+
+
+def frame_from_name(file_name: str, fallback: int) -> int:
+    import re
+
+    m = re.search(r"(\d+)(?=\.[A-Za-z0-9]+$)", file_name or "")
+    return int(m.group(1)) if m else fallback

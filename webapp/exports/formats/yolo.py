@@ -1,0 +1,61 @@
+"""Ultralytics YOLO segmentation: images/<video>/<frame>.jpg, labels/<video>/<frame>.txt
+with one line per polygon `class x1 y1 x2 y2 ...` (normalised to [0, 1]), data.yaml."""
+from __future__ import annotations
+
+import json
+
+import cv2
+import numpy as np
+
+from webapp.exports import masks as M
+from webapp.exports.formats.base import ExportPlan, Progress, readme
+
+
+def polygons(mask: np.ndarray) -> list[np.ndarray]:
+    """Outer contours of a binary mask as (n, 2) float arrays of pixel-centre coordinates.
+    Holes are not representable in YOLO and are filled; parts of fewer than three
+    vertices (one-pixel lines) are dropped."""
+    contours, _ = cv2.findContours(
+        mask.astype(np.uint8, copy=False), cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE
+    )
+    return [c.reshape(-1, 2).astype(np.float64) for c in contours if len(c) >= 3]
+
+
+def label_lines(rles: dict[int, dict], class_of: dict[int, int], h: int, w: int) -> list[str]:
+    lines = []
+    for number in sorted(rles):
+        rle = rles[number]
+        if M.area(rle) == 0:
+            continue
+        for poly in polygons(M.decode(rle)):
+            xs = np.clip((poly[:, 0] + 0.5) / w, 0, 1)
+            ys = np.clip((poly[:, 1] + 0.5) / h, 0, 1)
+            coords = " ".join(f"{x:.6f} {y:.6f}" for x, y in zip(xs, ys))
+            lines.append(f"{class_of[number]} {coords}")
+    return lines
+
+
+def write(plan: ExportPlan, zw, progress: Progress) -> None:
+    weight = 0.5 if plan.include_frames else 1.0
+    for vp in plan.videos:
+        class_of = {o.number: o.class_index for o in vp.objects}
+        for f, rles in plan.frame_masks(vp):
+            lines = label_lines(rles, class_of, vp.height, vp.width)
+            zw.write_text(f"labels/{vp.name}/{f:05d}.txt", "".join(line + "\n" for line in lines))
+            progress(weight)
+        if plan.include_frames:
+            plan.copy_frames(zw, vp, lambda f, n=vp.name: f"images/{n}/{f:05d}.jpg", progress, 0.5)
+    names = "".join(f"  {i}: {json.dumps(c)}\n" for i, c in enumerate(plan.categories))
+    zw.write_text("data.yaml", (
+        "# Maskflow export (YOLO segmentation). Ultralytics resolves the paths below\n"
+        "# relative to this file's folder; split images/ into train and val as you need.\n"
+        "train: images\nval: images\n"
+        f"nc: {len(plan.categories)}\nnames:\n{names}"
+    ))
+    zw.write_text("README.txt", readme(plan, "yolo", """
+labels/<video>/<frame:05d>.txt: one line per polygon, `class x1 y1 x2 y2 ...`, with
+coordinates normalised by the frame's width and height; class indices are 0-based in the
+project's label order (data.yaml names). Every exported frame has a label file (empty
+when nothing is on it). A masklet in several parts gives one polygon per part; holes are
+filled, as YOLO polygons cannot carry them.
+images/<video>/<frame:05d>.jpg: the frames (when included)."""))

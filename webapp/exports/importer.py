@@ -1,0 +1,135 @@
+"""Run one import job: read the stored upload through SafeArchive and a format reader,
+then create the objects and masks (source `import`) in one transaction."""
+from __future__ import annotations
+
+import logging
+
+from django.core.files.storage import default_storage
+from django.db import transaction
+from django.utils import timezone
+
+from webapp.annotations.models import FrameMask, MaskSource, Object
+from webapp.annotations.seq import next_seq
+from webapp.exports import masks as M
+from webapp.exports.archive import ArchiveError, SafeArchive
+from webapp.exports.formats import READERS
+from webapp.exports.formats.base import dir_name
+from webapp.exports.models import ImportJob, JobStatus
+from webapp.projects.models import PALETTE, LabelClass
+
+log = logging.getLogger(__name__)
+BATCH = 1000
+
+
+def open_reader(fmt: str, fileobj, filename: str, video):
+    archive = SafeArchive(fileobj, filename)
+    return READERS[fmt](archive, video, dir_name(video, set()))
+
+
+def run_import(job_id: int) -> ImportJob:
+    job = ImportJob.objects.select_related("video", "project").get(pk=job_id)
+    if job.status not in (JobStatus.QUEUED, JobStatus.RUNNING):
+        return job
+    ImportJob.objects.filter(pk=job.pk).update(status=JobStatus.RUNNING, started_at=timezone.now())
+    try:
+        with default_storage.open(job.upload, "rb") as f:
+            reader = open_reader(job.format, f, job.filename, job.video)
+            result = _store(job, reader)
+        ImportJob.objects.filter(pk=job.pk).update(
+            status=JobStatus.DONE, progress=100.0, result=result, finished_at=timezone.now()
+        )
+    except ArchiveError as e:
+        _fail(job, str(e))
+    except Exception as e:
+        log.exception("import %s failed", job.pk)
+        _fail(job, f"internal error: {type(e).__name__}: {e}")
+    finally:
+        # The upload is only needed while importing.
+        try:
+            default_storage.delete(job.upload)
+        except Exception:  # noqa: BLE001 - cleanup must not mask the result
+            log.warning("could not delete import upload %s", job.upload)
+    job.refresh_from_db()
+    return job
+
+
+def _store(job: ImportJob, reader) -> dict:
+    video = job.video
+    labels = {lc.name.lower(): lc for lc in LabelClass.objects.filter(project=job.project)}
+    warnings: list[str] = []
+    with transaction.atomic():
+        existing = Object.objects.filter(video=video).count()
+        objects: dict[object, Object] = {}
+
+        def make(key) -> Object:
+            t = reader.tracks.get(key)
+            category = t.category if t else None
+            label = labels.get(category.lower()) if category else None
+            if category and label is None:
+                msg = f"category {category!r} is not a label of this project; kept as the name"
+                if msg not in warnings:
+                    warnings.append(msg)
+            n = existing + len(objects)
+            name = (t.name if t else None) or (f"{category} {key}" if category else f"imported {key}")
+            obj = Object.objects.create(
+                video=video, label=label, name=str(name)[:200],
+                color=label.color if label else PALETTE[n % len(PALETTE)],
+                created_by=job.created_by, seq=next_seq(video.pk),
+            )
+            objects[key] = obj
+            return obj
+
+        for key in list(reader.tracks):
+            make(key)
+        masks_by_key: dict[object, int] = {}
+        batch: list[FrameMask] = []
+        seen: dict[tuple, FrameMask] = {}
+        done: set[tuple] = set()
+        frames = set()
+        cur_frame, cur_seq = None, 0
+        for frame, key, rle in reader.masks():
+            obj = objects.get(key) or make(key)
+            if frame != cur_frame:
+                cur_frame, cur_seq = frame, next_seq(video.pk)
+                if len(batch) >= BATCH:
+                    FrameMask.objects.bulk_create(batch)
+                    batch, seen = [], {}
+            if (obj.pk, frame) in done:  # the same track twice on a frame: union
+                prev = seen.get((obj.pk, frame))
+                if prev is None:  # already written in an earlier batch
+                    prev = FrameMask.objects.get(object=obj, frame=frame)
+                    prev.rle = M.union(prev.rle, rle)
+                    prev.area, prev.bbox = M.area(prev.rle), M.bbox(prev.rle)
+                    prev.save(update_fields=["rle", "area", "bbox"])
+                else:
+                    prev.rle = M.union(prev.rle, rle)
+                    prev.area, prev.bbox = M.area(prev.rle), M.bbox(prev.rle)
+                continue
+            done.add((obj.pk, frame))
+            fm = FrameMask(object=obj, video=video, frame=frame, rle=rle, area=M.area(rle),
+                           bbox=M.bbox(rle), source=MaskSource.IMPORT, seq=cur_seq,
+                           author=job.created_by)
+            seen[(obj.pk, frame)] = fm
+            batch.append(fm)
+            frames.add(frame)
+            masks_by_key[key] = masks_by_key.get(key, 0) + 1
+        if batch:
+            FrameMask.objects.bulk_create(batch)
+        # Declared tracks that never had a mask are not worth an empty object.
+        empty = [o.pk for k, o in objects.items() if not masks_by_key.get(k)]
+        Object.objects.filter(pk__in=empty).delete()
+        kept = [o for k, o in objects.items() if masks_by_key.get(k)]
+        job.created_objects.set(kept)
+    return {
+        "objects": len(kept),
+        "masks": sum(masks_by_key.values()),
+        "frames": len(frames),
+        "object_ids": [o.pk for o in kept],
+        "warnings": warnings,
+    }
+
+
+def _fail(job, message: str) -> None:
+    ImportJob.objects.filter(pk=job.pk).update(
+        status=JobStatus.FAILED, error=message[:2000], finished_at=timezone.now()
+    )

@@ -1,0 +1,218 @@
+"""REST views: start and follow export, import and evaluation jobs. Non-members get 404,
+members whose role lacks the action get 403 (webapp.projects.access)."""
+import os
+
+from django.conf import settings
+from django.core.files.storage import default_storage
+from django.db import transaction
+from django.http import FileResponse
+from drf_spectacular.utils import extend_schema
+from rest_framework import status
+from rest_framework.exceptions import APIException, NotFound, PermissionDenied, ValidationError
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from webapp.exports import tasks
+from webapp.exports.archive import ArchiveError
+from webapp.exports.evaluation import EvaluationError, select
+from webapp.exports.importer import open_reader
+from webapp.exports.models import Evaluation, ExportJob, ImportJob
+from webapp.exports.serializers import (
+    EvaluationCreateSerializer,
+    EvaluationSerializer,
+    EvaluationSummarySerializer,
+    ExportCreateSerializer,
+    ExportJobSerializer,
+    ImportCreateSerializer,
+    ImportJobSerializer,
+)
+from webapp.jobs import submit
+from webapp.projects.access import project_for, video_for
+from webapp.projects.models import can
+from webapp.videos.models import VideoStatus
+
+RECENT = 50
+
+
+class PayloadTooLarge(APIException):
+    status_code = 413
+    default_detail = "the upload is larger than the limit"
+
+
+def _queue(task, pk: int) -> None:
+    transaction.on_commit(lambda: submit(task, pk))
+
+
+def _check(user, project, action: str, not_found: str):
+    role = project.role_of(user)
+    if role is None:
+        raise NotFound(not_found)
+    if not can(role, action):
+        raise PermissionDenied(f"your role ({role}) may not {action} in this project")
+    return role
+
+
+def _ready(video) -> None:
+    if video.status != VideoStatus.READY:
+        raise ValidationError({"detail": f"video {video.pk} is not ready ({video.status})"})
+
+
+class VideoExportsView(APIView):
+    @extend_schema(responses={200: ExportJobSerializer(many=True)})
+    def get(self, request, video_id):
+        video, _ = video_for(request.user, video_id, "export")
+        jobs = ExportJob.objects.filter(video=video)[:RECENT]
+        return Response(ExportJobSerializer(jobs, many=True).data)
+
+    @extend_schema(request=ExportCreateSerializer, responses={201: ExportJobSerializer})
+    def post(self, request, video_id):
+        video, _ = video_for(request.user, video_id, "export")
+        s = ExportCreateSerializer(data=request.data)
+        s.is_valid(raise_exception=True)
+        _ready(video)
+        opts = dict(s.validated_data)
+        fmt = opts.pop("format")
+        job = ExportJob.objects.create(project=video.project, video=video, format=fmt,
+                                       options=opts, created_by=request.user)
+        _queue(tasks.run_export, job.pk)
+        return Response(ExportJobSerializer(job).data, status=status.HTTP_201_CREATED)
+
+
+class ProjectExportsView(APIView):
+    """Every ready video of the project in one archive."""
+
+    @extend_schema(responses={200: ExportJobSerializer(many=True)})
+    def get(self, request, project_id):
+        project, _ = project_for(request.user, project_id, "export")
+        jobs = ExportJob.objects.filter(project=project, video__isnull=True)[:RECENT]
+        return Response(ExportJobSerializer(jobs, many=True).data)
+
+    @extend_schema(request=ExportCreateSerializer, responses={201: ExportJobSerializer})
+    def post(self, request, project_id):
+        project, _ = project_for(request.user, project_id, "export")
+        s = ExportCreateSerializer(data=request.data)
+        s.is_valid(raise_exception=True)
+        opts = dict(s.validated_data)
+        fmt = opts.pop("format")
+        job = ExportJob.objects.create(project=project, format=fmt, options=opts,
+                                       created_by=request.user)
+        _queue(tasks.run_export, job.pk)
+        return Response(ExportJobSerializer(job).data, status=status.HTTP_201_CREATED)
+
+
+def _export_for(user, pk) -> ExportJob:
+    job = ExportJob.objects.select_related("project").filter(pk=pk).first()
+    if job is None:
+        raise NotFound("export not found")
+    _check(user, job.project, "export", "export not found")
+    return job
+
+
+class ExportDetailView(APIView):
+    @extend_schema(responses={200: ExportJobSerializer})
+    def get(self, request, pk):
+        return Response(ExportJobSerializer(_export_for(request.user, pk)).data)
+
+
+class ExportDownloadView(APIView):
+    @extend_schema(responses={(200, "application/zip"): bytes})
+    def get(self, request, pk):
+        job = _export_for(request.user, pk)
+        if job.status != "done" or not job.file:
+            raise NotFound(f"export {job.pk} has no file ({job.status})")
+        try:
+            f = default_storage.open(job.file, "rb")
+        except FileNotFoundError:
+            raise NotFound("the export file is gone; start a new export") from None
+        return FileResponse(f, as_attachment=True, filename=os.path.basename(job.file),
+                            content_type="application/zip")
+
+
+class VideoImportsView(APIView):
+    parser_classes = [MultiPartParser, FormParser]
+
+    @extend_schema(responses={200: ImportJobSerializer(many=True)})
+    def get(self, request, video_id):
+        video, _ = video_for(request.user, video_id, "view")
+        return Response(ImportJobSerializer(ImportJob.objects.filter(video=video)[:RECENT],
+                                            many=True).data)
+
+    @extend_schema(request={"multipart/form-data": ImportCreateSerializer},
+                   responses={201: ImportJobSerializer})
+    def post(self, request, video_id):
+        video, _ = video_for(request.user, video_id, "annotate")
+        s = ImportCreateSerializer(data=request.data)
+        s.is_valid(raise_exception=True)
+        _ready(video)
+        upload = s.validated_data["file"]
+        if upload.size > settings.MAX_UPLOAD_MB * 1024 * 1024:
+            raise PayloadTooLarge(f"the upload is larger than {settings.MAX_UPLOAD_MB} MB")
+        fmt = s.validated_data["format"]
+        # Structure, names, caps and the video's size are checked now, for a clear 400;
+        # the masks themselves are read in the background job.
+        try:
+            open_reader(fmt, upload, upload.name or "", video)
+        except ArchiveError as e:
+            raise ValidationError({"detail": str(e)}) from None
+        upload.seek(0)
+        filename = os.path.basename(upload.name or "upload")[:200]
+        job = ImportJob.objects.create(project=video.project, video=video, format=fmt,
+                                       filename=filename, created_by=request.user)
+        job.upload = default_storage.save(f"imports/{job.pk}/{filename}", upload)
+        job.save(update_fields=["upload"])
+        _queue(tasks.run_import, job.pk)
+        return Response(ImportJobSerializer(job).data, status=status.HTTP_201_CREATED)
+
+
+class ImportDetailView(APIView):
+    @extend_schema(responses={200: ImportJobSerializer})
+    def get(self, request, pk):
+        job = ImportJob.objects.select_related("project").filter(pk=pk).first()
+        if job is None:
+            raise NotFound("import not found")
+        _check(request.user, job.project, "view", "import not found")
+        return Response(ImportJobSerializer(job).data)
+
+
+class VideoEvaluationsView(APIView):
+    parser_classes = [JSONParser]
+
+    @extend_schema(responses={200: EvaluationSummarySerializer(many=True)})
+    def get(self, request, video_id):
+        video, _ = video_for(request.user, video_id, "view")
+        evs = Evaluation.objects.filter(video=video)[:RECENT]
+        return Response(EvaluationSummarySerializer(evs, many=True).data)
+
+    @extend_schema(request=EvaluationCreateSerializer, responses={201: EvaluationSerializer})
+    def post(self, request, video_id):
+        video, role = video_for(request.user, video_id, "view")
+        if not (can(role, "review") or can(role, "annotate")):
+            raise PermissionDenied(f"your role ({role}) may not evaluate in this project")
+        s = EvaluationCreateSerializer(data=request.data)
+        s.is_valid(raise_exception=True)
+        d = s.validated_data
+        try:
+            if not select(video, d["reference"]):
+                raise EvaluationError("the reference set has no objects")
+            select(video, d["candidate"])
+        except EvaluationError as e:
+            raise ValidationError({"detail": str(e)}) from None
+        opts = {"stride": d["stride"], "annotated_only": d["annotated_only"]}
+        if d.get("pairs"):
+            opts["pairs"] = d["pairs"]
+        ev = Evaluation.objects.create(video=video, reference=d["reference"],
+                                       candidate=d["candidate"], options=opts,
+                                       created_by=request.user)
+        _queue(tasks.run_evaluation, ev.pk)
+        return Response(EvaluationSerializer(ev).data, status=status.HTTP_201_CREATED)
+
+
+class EvaluationDetailView(APIView):
+    @extend_schema(responses={200: EvaluationSerializer})
+    def get(self, request, pk):
+        ev = Evaluation.objects.select_related("video__project").filter(pk=pk).first()
+        if ev is None:
+            raise NotFound("evaluation not found")
+        _check(request.user, ev.video.project, "view", "evaluation not found")
+        return Response(EvaluationSerializer(ev).data)
