@@ -1,4 +1,8 @@
 """WebSocket URL routes."""
 from django.urls import path
 
-websocket_urlpatterns: list = []
+from webapp.realtime.consumers import VideoConsumer
+
+websocket_urlpatterns = [
+    path("ws/videos/<int:video_id>/", VideoConsumer.as_asgi()),
+]

@@ -1,0 +1,385 @@
+"""Realtime actions: validate against the video, store with a seq, emit on commit, dispatch.
+
+Every function here is synchronous (the consumer calls them through database_sync_to_async)
+and is the only place the realtime app changes objects and prompts. Events go out through
+`transaction.on_commit`, so nobody hears of a change that could still roll back.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Iterator
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.db import transaction
+from django.db.models import Q
+
+from webapp.annotations.models import FrameMask, Object, Prompt
+from webapp.annotations.seq import next_seq
+from webapp.projects.models import PALETTE, LabelClass, Membership, Role, can
+from webapp.realtime import protocol as p
+from webapp.realtime.broadcast import broadcaster
+from webapp.videos.models import Video, VideoStatus
+
+SYNC_CHUNK = 500
+
+
+class ActionError(Exception):
+    def __init__(self, code: str, message: str):
+        super().__init__(message)
+        self.code, self.message = code, message
+
+
+@dataclass(frozen=True)
+class Actor:
+    user_id: int
+    username: str
+
+
+def role_of(user_id: int, project_id: int, is_superuser: bool = False) -> str | None:
+    m = Membership.objects.filter(project_id=project_id, user_id=user_id).values("role").first()
+    if m:
+        return m["role"]
+    return Role.OWNER if is_superuser else None
+
+
+def load_video(video_id: int) -> Video:
+    video = Video.objects.select_related("project").filter(pk=video_id).first()
+    if video is None:
+        raise ActionError("not_found", f"video {video_id} not found")
+    return video
+
+
+def require(actor: Actor, video: Video, action: str) -> str:
+    """The actor's current role, re-read on every message (a demotion applies at once)."""
+    su = get_user_model().objects.filter(pk=actor.user_id, is_superuser=True).exists()
+    role = role_of(actor.user_id, video.project_id, su)
+    if not can(role, action):
+        raise ActionError("forbidden", f"your role ({role or 'none'}) may not {action} this video")
+    return role
+
+
+# --- serialising ---------------------------------------------------------------------------
+def object_out(obj: Object) -> dict:
+    return {
+        "id": obj.pk,
+        "label": obj.label.name if obj.label_id else None,
+        "name": obj.name,
+        "color": obj.color,
+        "review_status": obj.review_status,
+        "seq": obj.seq,
+    }
+
+
+def object_event(kind: str, obj: Object, by: str | None) -> dict:
+    return p.dump(p.ObjectEvent(type=kind, object=object_out(obj), seq=obj.seq, by=by))
+
+
+def prompt_out(pr: Prompt) -> dict:
+    body = {"object_id": pr.object_id, "frame": pr.frame, "kind": pr.kind}
+    if pr.kind == "mask":
+        return body
+    for key in ("points", "labels", "box"):
+        if pr.payload.get(key) is not None:
+            body[key] = pr.payload[key]
+    body["clear_old"] = bool(pr.payload.get("clear_old"))
+    return body
+
+
+def prompt_added_event(pr: Prompt, by: str | None) -> dict:
+    return p.dump(p.PromptAdded(seq=pr.seq, prompt=prompt_out(pr), by=by))
+
+
+def masks_event(seq: int, frame: int, source: str, by: str | None, masks: list[dict]) -> dict:
+    return p.dump(p.Masks(seq=seq, frame=frame, source=source, by=by, masks=masks))
+
+
+def emit(video_id: int, event: dict) -> None:
+    """Broadcast to the room once the current transaction commits."""
+    transaction.on_commit(lambda: broadcaster().group(video_id, event))
+
+
+# --- checks --------------------------------------------------------------------------------
+def check_ready(video: Video) -> None:
+    if video.status != VideoStatus.READY or video.num_frames <= 0:
+        raise ActionError("not_found", f"video {video.pk} is not ready ({video.status})")
+
+
+def check_frame(video: Video, frame: int) -> None:
+    if not 0 <= frame < video.num_frames:
+        raise ActionError("out_of_range", f"frame {frame} is outside [0, {video.num_frames})")
+
+
+def check_xy(video: Video, x: float, y: float, what: str) -> None:
+    if not (0 <= x <= video.width and 0 <= y <= video.height):
+        raise ActionError(
+            "out_of_range", f"{what} ({x:g}, {y:g}) is outside the {video.width}x{video.height} video"
+        )
+
+
+def live_object(video: Video, object_id: int, *, lock: bool = False) -> Object:
+    qs = Object.objects.select_related("label")
+    if lock:
+        qs = qs.select_for_update(of=("self",))
+    obj = qs.filter(pk=object_id, video=video, deleted=False).first()
+    if obj is None:
+        raise ActionError("not_found", f"object {object_id} is not an object of video {video.pk}")
+    return obj
+
+
+def label_for(video: Video, name: str | None) -> LabelClass | None:
+    if name is None or name == "":
+        return None
+    label = LabelClass.objects.filter(project_id=video.project_id, name=name).first()
+    if label is None:
+        raise ActionError("not_found", f"label {name!r} is not a label of this project")
+    return label
+
+
+# --- objects -------------------------------------------------------------------------------
+def create_object(actor: Actor, video_id: int, msg: p.ObjectCreate) -> int:
+    video = load_video(video_id)
+    require(actor, video, "annotate")
+    label = label_for(video, msg.label)
+    with transaction.atomic():
+        seq = next_seq(video.pk)
+        color = msg.color or (label.color if label and label.color else None)
+        if color is None:
+            color = PALETTE[Object.objects.filter(video=video).count() % len(PALETTE)]
+        obj = Object.objects.create(
+            video=video, label=label, name=msg.name, color=color, created_by_id=actor.user_id,
+            seq=seq,
+        )
+        emit(video.pk, object_event("object.created", obj, actor.username))
+    return seq
+
+
+def update_object(actor: Actor, video_id: int, msg: p.ObjectUpdate) -> int:
+    video = load_video(video_id)
+    role = require(actor, video, "view")
+    changes = msg.model_dump(exclude_unset=True, exclude={"type", "req", "object_id"})
+    # Reviewers may set the review status; everything else needs annotate.
+    if set(changes) - {"review_status"} or not can(role, "review"):
+        require(actor, video, "annotate")
+    if "review_status" in changes and not (can(role, "review") or changes["review_status"] in
+                                           ("draft", "submitted")):
+        raise ActionError("forbidden", f"your role ({role}) may not accept or reject objects")
+    label = label_for(video, changes.pop("label")) if "label" in changes else False
+    with transaction.atomic():
+        # Lock order everywhere: the video row (next_seq) first, then object rows.
+        seq = next_seq(video.pk)
+        obj = live_object(video, msg.object_id, lock=True)
+        if label is not False:
+            obj.label = label
+        for key, value in changes.items():
+            if value is not None:
+                setattr(obj, key, value)
+        obj.seq = seq
+        obj.save()
+        emit(video.pk, object_event("object.updated", obj, actor.username))
+    return obj.seq
+
+
+def delete_object(actor: Actor, video_id: int, msg: p.ObjectDelete) -> int:
+    video = load_video(video_id)
+    require(actor, video, "annotate")
+    from webapp.realtime import dispatch
+
+    with transaction.atomic():
+        seq = next_seq(video.pk)
+        obj = live_object(video, msg.object_id, lock=True)
+        obj.deleted = True
+        obj.seq = seq
+        obj.save(update_fields=["deleted", "seq", "updated_at"])
+        emit(video.pk, object_event("object.deleted", obj, actor.username))
+        cmd = {"op": "delete", "video_id": video.pk, "object_id": obj.pk, "seq": obj.seq}
+        transaction.on_commit(lambda: dispatch.submit(cmd))
+    return obj.seq
+
+
+# --- prompts -------------------------------------------------------------------------------
+def add_prompt(actor: Actor, video_id: int, msg: p.PromptAdd | p.PromptMask,
+               reply_to: str | None = None) -> int:
+    """Store the prompt with its seq, then send it to the video's inference session."""
+    from webapp.realtime import dispatch
+
+    video = load_video(video_id)
+    require(actor, video, "annotate")
+    check_ready(video)
+    check_frame(video, msg.frame)
+    if isinstance(msg, p.PromptAdd):
+        for i, (x, y) in enumerate(msg.points or []):
+            check_xy(video, x, y, f"point {i}")
+        if msg.box is not None:
+            x0, y0, x1, y1 = msg.box
+            check_xy(video, x0, y0, "box corner (x0, y0)")
+            check_xy(video, x1, y1, "box corner (x1, y1)")
+            if x1 < x0 or y1 < y0:
+                raise ActionError("bad_message", "box must be [x0, y0, x1, y1] with x0 <= x1, y0 <= y1")
+        kind = "box" if msg.box is not None and not msg.points else "point"
+        payload = {"points": msg.points, "labels": msg.labels, "box": msg.box,
+                   "clear_old": msg.clear_old}
+    else:
+        if list(msg.rle.size) != [video.height, video.width]:
+            raise ActionError("out_of_range",
+                              f"rle size {msg.rle.size} is not the video's [{video.height}, {video.width}]")
+        try:
+            from inference import decode_rle
+
+            decode_rle(msg.rle.model_dump())
+        except Exception:
+            raise ActionError("bad_message", "rle.counts is not a valid COCO compressed RLE") from None
+        kind, payload = "mask", {"rle": msg.rle.model_dump()}
+    dispatch.ensure_available()
+    with transaction.atomic():
+        live_object(video, msg.object_id)
+        seq = next_seq(video.pk)
+        pr = Prompt.objects.create(video=video, seq=seq, object_id=msg.object_id, frame=msg.frame,
+                                   kind=kind, payload=payload, user_id=actor.user_id)
+        emit(video.pk, prompt_added_event(pr, actor.username))
+        cmd = {"op": "prompt", "video_id": video.pk, "seq": seq, "reply_to": reply_to}
+        transaction.on_commit(lambda: dispatch.submit(cmd))
+    return seq
+
+
+def start_propagation(actor: Actor, video_id: int, msg: p.PropagateStart,
+                      reply_to: str | None = None) -> int:
+    from webapp.realtime import dispatch
+
+    video = load_video(video_id)
+    require(actor, video, "annotate")
+    check_ready(video)
+    if msg.frame is not None:
+        check_frame(video, msg.frame)
+    live = set(Object.objects.filter(video=video, deleted=False).values_list("id", flat=True))
+    if msg.object_ids is not None:
+        foreign = sorted(set(msg.object_ids) - live)
+        if foreign:
+            raise ActionError("not_found", f"objects {foreign} are not objects of video {video.pk}")
+        targets = sorted(set(msg.object_ids))
+    else:
+        targets = sorted(live)
+    prompted = Prompt.objects.filter(video=video, object_id__in=targets)
+    frames = list(prompted.values_list("frame", flat=True).distinct())
+    if not frames:
+        raise ActionError("bad_message", "nothing to propagate: prompt an object first")
+    if msg.object_ids is None:
+        targets = sorted(set(prompted.values_list("object_id", flat=True)))
+    frame = msg.frame
+    if frame is None:
+        frame = max(frames) if msg.direction == "backward" else min(frames)
+    dispatch.ensure_available()
+    seq = Video.objects.filter(pk=video.pk).values_list("seq", flat=True).first()
+    gen = dispatch.control().bump(video.pk, "superseded")
+    n = video.num_frames
+    cap = msg.max_frames or n
+    legs = []
+    if msg.direction in ("forward", "both"):
+        legs.append([frame, "forward", min(cap, n - frame)])
+    if msg.direction == "backward":
+        legs.append([frame, "backward", min(cap, frame + 1)])
+    elif msg.direction == "both" and frame > 0:
+        legs.append([frame - 1, "backward", min(cap, frame)])
+    job = {
+        "op": "propagate", "video_id": video.pk, "seq": seq, "gen": gen, "legs": legs,
+        "object_ids": targets, "done": 0, "total": sum(leg[2] for leg in legs),
+        "user_id": actor.user_id, "by": actor.username, "reply_to": reply_to,
+    }
+    dispatch.submit(job)
+    return seq
+
+
+def cancel_propagation(actor: Actor, video_id: int) -> int:
+    from webapp.realtime import dispatch
+
+    video = load_video(video_id)
+    require(actor, video, "annotate")
+    dispatch.control().bump(video.pk, "cancelled")
+    return video.seq
+
+
+# --- snapshot and sync ---------------------------------------------------------------------
+def snapshot(video: Video) -> dict:
+    objects = [object_out(o) for o in
+               Object.objects.filter(video=video, deleted=False).select_related("label")]
+    seq = Video.objects.filter(pk=video.pk).values_list("seq", flat=True).first() or 0
+    return {"seq": seq, "objects": objects}
+
+
+def model_info() -> dict:
+    # Mirrors inference.load_model: no checkpoint means random weights (random-tiny always).
+    return {"name": settings.SAM2_MODEL, "random_weights": not settings.SAM2_CHECKPOINT}
+
+
+def video_info(video: Video) -> dict:
+    return {"id": video.pk, "num_frames": video.num_frames, "width": video.width,
+            "height": video.height, "fps": video.fps, "status": video.status}
+
+
+def _usernames(ids: set) -> dict:
+    ids.discard(None)
+    return dict(get_user_model().objects.filter(pk__in=ids).values_list("pk", "username"))
+
+
+def _chunks(qs, order: tuple[str, ...] = ("seq", "pk"), chunk: int = SYNC_CHUNK) -> Iterator:
+    """Keyset pagination in `order` (unique): memory stays flat however long the video."""
+    last = None
+    while True:
+        page = qs
+        if last is not None:
+            after = Q()
+            for i, field in enumerate(order):
+                after |= Q(**{f"{f}": last[j] for j, f in enumerate(order[:i])},
+                           **{f"{field}__gt": last[i]})
+            page = qs.filter(after)
+        rows = list(page.order_by(*order)[:chunk])
+        if not rows:
+            return
+        yield from rows
+        last = tuple(getattr(rows[-1], f) for f in order)
+
+
+def sync_events(video_id: int, since_seq: int) -> Iterator[dict]:
+    """Every change after since_seq, in seq order, as live messages (see docs/protocol.md).
+
+    A generator that reads the database in chunks; the caller sends as it goes. Three
+    sorted streams (objects, prompts, masks) are merged by seq."""
+    import heapq
+
+    objects = _chunks(Object.objects.filter(video_id=video_id, seq__gt=since_seq)
+                      .select_related("label"))
+    prompts = _chunks(Prompt.objects.filter(video_id=video_id, seq__gt=since_seq)
+                      .exclude(object__deleted=True))
+    masks = _chunks(FrameMask.objects.filter(video_id=video_id, seq__gt=since_seq)
+                    .exclude(object__deleted=True)
+                    .only("pk", "seq", "frame", "object_id", "rle", "score", "source", "author_id"),
+                    order=("seq", "frame", "object_id"))
+    names: dict = {}
+
+    def name(uid):
+        if uid not in names:
+            names.update(_usernames({uid}) or {uid: None})
+        return names.get(uid)
+
+    def tagged(it, kind):
+        for row in it:
+            yield (row.seq, kind, (row.frame, row.object_id) if kind == 2 else (row.pk,), row)
+
+    pending: tuple | None = None  # (seq, frame, source, by, [mask dicts])
+    for seq, kind, _, row in heapq.merge(tagged(objects, 0), tagged(prompts, 1),
+                                          tagged(masks, 2)):
+        if kind != 2 or (pending and (pending[0], pending[1]) != (seq, row.frame)):
+            if pending:
+                yield masks_event(*pending)
+                pending = None
+        if kind == 0:
+            yield object_event("object.deleted" if row.deleted else "object.created", row,
+                               name(row.created_by_id))
+        elif kind == 1:
+            yield prompt_added_event(row, name(row.user_id))
+        else:
+            if pending is None:
+                pending = (seq, row.frame, row.source, name(row.author_id), [])
+            pending[4].append({"object_id": row.object_id, "rle": row.rle, "score": row.score})
+    if pending:
+        yield masks_event(*pending)

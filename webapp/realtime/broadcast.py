@@ -1,0 +1,101 @@
+"""Send channel-layer messages from any thread, in order, without blocking the caller.
+
+The web process binds the broadcaster to its event loop (the in-memory layer is not
+thread-safe, so the inference thread must hand messages to that loop). A process without a
+loop (a Celery worker) gets a private loop thread. One pump task per loop sends messages in
+the order they were queued, so a room sees a worker's events in the worker's order.
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+import threading
+
+from channels.layers import get_channel_layer
+
+log = logging.getLogger(__name__)
+
+EVENT_TYPE = "room.event"  # layer message type; the consumer's `room_event` handler
+
+
+def group_name(video_id: int) -> str:
+    return f"video.{video_id}"
+
+
+class Broadcaster:
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._queue: asyncio.Queue | None = None
+        self._thread: threading.Thread | None = None
+
+    def bind(self, loop: asyncio.AbstractEventLoop) -> None:
+        """Use `loop` (call from inside it) for all sends from now on."""
+        with self._lock:
+            if self._loop is loop and self._queue is not None:
+                return
+            self._loop, self._queue = loop, asyncio.Queue()
+            loop.create_task(self._pump(self._queue))
+
+    def _ensure_loop(self) -> tuple[asyncio.AbstractEventLoop, asyncio.Queue]:
+        with self._lock:
+            if self._loop is not None and not self._loop.is_closed():
+                return self._loop, self._queue
+            loop = asyncio.new_event_loop()
+            ready = threading.Event()
+
+            def run():
+                asyncio.set_event_loop(loop)
+                self._queue = asyncio.Queue()
+                loop.create_task(self._pump(self._queue))
+                loop.call_soon(ready.set)
+                loop.run_forever()
+
+            self._thread = threading.Thread(target=run, name="maskflow-broadcast", daemon=True)
+            self._thread.start()
+            ready.wait()
+            self._loop = loop
+            return loop, self._queue
+
+    async def _pump(self, queue: asyncio.Queue) -> None:
+        layer = get_channel_layer()
+        while True:
+            kind, target, message = await queue.get()
+            try:
+                if kind == "group":
+                    await layer.group_send(target, message)
+                else:
+                    await layer.send(target, message)
+            except Exception:  # the layer is lossy by contract; sync repairs clients
+                log.exception("channel layer send to %s failed", target)
+            finally:
+                queue.task_done()
+
+    def _put(self, item: tuple) -> None:
+        loop, queue = self._ensure_loop()
+        try:
+            loop.call_soon_threadsafe(queue.put_nowait, item)
+        except RuntimeError:  # the bound loop closed (tests); the message is dropped
+            log.warning("broadcast loop closed; dropped a message to %s", item[1])
+
+    def group(self, video_id: int, event: dict) -> None:
+        """Send `event` (a server message dict) to everyone in the video's room."""
+        self._put(("group", group_name(video_id), {"type": EVENT_TYPE, "event": event}))
+
+    def send(self, channel: str, event: dict) -> None:
+        """Send `event` to one consumer (its channel name)."""
+        self._put(("send", channel, {"type": EVENT_TYPE, "event": event}))
+
+    def flush(self, timeout: float = 5.0) -> None:
+        """Wait until everything queued so far was handed to the layer (own loop only)."""
+        loop, queue = self._ensure_loop()
+        if self._thread is None:
+            return
+        asyncio.run_coroutine_threadsafe(queue.join(), loop).result(timeout)
+
+
+_broadcaster = Broadcaster()
+
+
+def broadcaster() -> Broadcaster:
+    return _broadcaster

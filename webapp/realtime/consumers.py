@@ -1,0 +1,199 @@
+"""The video room consumer: parse, rate-limit, authorize, hand to actions, reply. Nothing more."""
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import time
+from itertools import islice
+
+from channels.db import database_sync_to_async
+from channels.generic.websocket import AsyncWebsocketConsumer
+from django.conf import settings
+
+from webapp.realtime import actions, dispatch
+from webapp.realtime import protocol as p
+from webapp.realtime.actions import ActionError, Actor
+from webapp.realtime.broadcast import EVENT_TYPE, broadcaster, group_name
+from webapp.realtime.presence import REFRESH_S, presence_store
+
+log = logging.getLogger(__name__)
+
+RATE_PER_S = 60.0
+RATE_BURST = 120.0
+SYNC_BATCH = 200
+
+
+class TokenBucket:
+    def __init__(self, rate: float, burst: float) -> None:
+        self.rate, self.burst = rate, burst
+        self.tokens, self.t = burst, time.monotonic()
+
+    def take(self) -> bool:
+        now = time.monotonic()
+        self.tokens = min(self.burst, self.tokens + (now - self.t) * self.rate)
+        self.t = now
+        if self.tokens >= 1:
+            self.tokens -= 1
+            return True
+        return False
+
+
+def _dumps(msg: dict) -> str:
+    return json.dumps(msg, separators=(",", ":"))
+
+
+class VideoConsumer(AsyncWebsocketConsumer):
+    joined = False
+
+    # -- lifecycle -----------------------------------------------------------------------
+    async def connect(self):
+        self.video_id = int(self.scope["url_route"]["kwargs"]["video_id"])
+        user = self.scope.get("user")
+        await self.accept()
+        if user is None or not user.is_authenticated:
+            await self.close(code=4401)
+            return
+        found = await database_sync_to_async(self._load)(user)
+        if found is None:
+            await self.close(code=4404)
+            return
+        self.video, self.role = found
+        self.actor = Actor(user.pk, user.username)
+        self.group = group_name(self.video_id)
+        self.bucket = TokenBucket(RATE_PER_S, RATE_BURST)
+        self.presence = {"username": user.username, "frame": None, "object_id": None}
+        broadcaster().bind(asyncio.get_running_loop())
+        # Join first, then snapshot: events from now on queue behind the snapshot, so the
+        # snapshot and the stream never miss each other (duplicates are idempotent).
+        await self.channel_layer.group_add(self.group, self.channel_name)
+        self.joined = True
+        snap = await database_sync_to_async(actions.snapshot)(self.video)
+        store = presence_store()
+        await store.set(self.video_id, self.channel_name, self.presence)
+        users = await store.users(self.video_id)
+        await self.send_msg(p.SessionState(
+            seq=snap["seq"], objects=snap["objects"], users=users,
+            video=actions.video_info(self.video), model=actions.model_info(), role=self.role,
+            you=user.username))
+        await self._broadcast_presence(users)
+        self._refresher = asyncio.create_task(self._refresh_presence())
+        if not settings.SCALED_OUT:
+            dispatch.inference_thread().put({"op": "warm"})  # load the model before the click
+
+    def _load(self, user):
+        video = actions.Video.objects.select_related("project").filter(pk=self.video_id).first()
+        if video is None:
+            return None
+        role = actions.role_of(user.pk, video.project_id, user.is_superuser)
+        if role is None:
+            return None
+        return video, role
+
+    async def disconnect(self, code):
+        if not self.joined:
+            return
+        self.joined = False
+        self._refresher.cancel()
+        await self.channel_layer.group_discard(self.group, self.channel_name)
+        store = presence_store()
+        await store.remove(self.video_id, self.channel_name)
+        await self._broadcast_presence(await store.users(self.video_id))
+
+    async def _refresh_presence(self):
+        while True:
+            await asyncio.sleep(REFRESH_S)
+            try:
+                await presence_store().set(self.video_id, self.channel_name, self.presence)
+            except Exception:
+                log.exception("presence refresh failed")
+
+    async def _broadcast_presence(self, users: list[dict]) -> None:
+        await self.channel_layer.group_send(
+            self.group, {"type": EVENT_TYPE, "event": p.dump(p.Presence(users=users))})
+
+    # -- messages ------------------------------------------------------------------------
+    async def room_event(self, message):
+        await self.send(text_data=_dumps(message["event"]))
+
+    async def send_msg(self, msg: p.BaseModel) -> None:
+        await self.send(text_data=_dumps(p.dump(msg)))
+
+    async def error(self, code: str, message: str, req=None) -> None:
+        await self.send_msg(p.Error(req=req, code=code, message=message))
+
+    async def receive(self, text_data=None, bytes_data=None):
+        if not self.joined:
+            return
+        raw = text_data if text_data is not None else bytes_data
+        if not self.bucket.take():
+            await self.error("rate_limited", f"more than {RATE_PER_S:g} messages/s; slow down")
+            return
+        try:
+            msg = p.parse_client(raw)
+        except p.BadMessage as exc:
+            await self.error(exc.code, exc.message, exc.req)
+            return
+        try:
+            await getattr(self, "on_" + msg.type.replace(".", "_"))(msg)
+        except ActionError as exc:
+            await self.error(exc.code, exc.message, msg.req)
+        except Exception:
+            log.exception("realtime message %s failed", msg.type)
+            await self.error("internal", "the server failed to handle this message", msg.req)
+
+    async def ack(self, msg, seq: int) -> None:
+        if msg.req is not None:
+            await self.send_msg(p.Ack(req=msg.req, seq=seq))
+
+    async def _act(self, fn, *args):
+        return await database_sync_to_async(fn)(self.actor, self.video_id, *args)
+
+    async def on_object_create(self, msg):
+        await self.ack(msg, await self._act(actions.create_object, msg))
+
+    async def on_object_update(self, msg):
+        await self.ack(msg, await self._act(actions.update_object, msg))
+
+    async def on_object_delete(self, msg):
+        await self.ack(msg, await self._act(actions.delete_object, msg))
+
+    async def on_prompt_add(self, msg):
+        await self.ack(msg, await self._act(actions.add_prompt, msg, self.channel_name))
+
+    on_prompt_mask = on_prompt_add
+
+    async def on_propagate_start(self, msg):
+        await self.ack(msg, await self._act(actions.start_propagation, msg, self.channel_name))
+
+    async def on_propagate_cancel(self, msg):
+        await self.ack(msg, await self._act(actions.cancel_propagation))
+
+    async def on_ping(self, msg):
+        await self.send_msg(p.Pong(req=msg.req))
+
+    async def on_presence(self, msg):
+        if not 0 <= msg.frame < max(self.video.num_frames, 1):
+            raise ActionError("out_of_range",
+                              f"frame {msg.frame} is outside [0, {self.video.num_frames})")
+        self.presence = dict(self.presence, frame=msg.frame, object_id=msg.object_id)
+        store = presence_store()
+        await store.set(self.video_id, self.channel_name, self.presence)
+        await self._broadcast_presence(await store.users(self.video_id))
+        await self.ack(msg, self.video.seq)
+
+    async def on_sync(self, msg):
+        snap_seq = await database_sync_to_async(
+            lambda: actions.Video.objects.filter(pk=self.video_id).values_list("seq", flat=True)
+            .first())()
+        events = actions.sync_events(self.video_id, msg.since_seq)
+        top = snap_seq or 0
+        while True:
+            # The generator keeps its DB cursor on the one thread database_sync_to_async uses.
+            batch = await database_sync_to_async(lambda: list(islice(events, SYNC_BATCH)))()
+            if not batch:
+                break
+            for ev in batch:
+                top = max(top, ev.get("seq", 0))
+                await self.send(text_data=_dumps(ev))
+        await self.send_msg(p.SyncDone(seq=top, req=msg.req))

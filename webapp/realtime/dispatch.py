@@ -1,0 +1,160 @@
+"""Where inference commands go: the embedded inference thread, or (REDIS_URL set) the Celery
+worker that holds the video's lease.
+
+Also the small shared state both sides read per frame: the propagation generation of each
+video (bumped by cancel and by a new propagate.start) and the prompt high-water mark.
+"""
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+from collections import deque
+
+from django.conf import settings
+from django.db import close_old_connections
+
+log = logging.getLogger(__name__)
+
+
+# --- shared state: memory (embedded) ---------------------------------------------------------
+class MemoryControl:
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._gen: dict[int, tuple[int, str | None]] = {}
+
+    def bump(self, video_id: int, reason: str) -> int:
+        with self._lock:
+            gen = self._gen.get(video_id, (0, None))[0] + 1
+            self._gen[video_id] = (gen, reason)
+            return gen
+
+    def current(self, video_id: int) -> tuple[int, str | None]:
+        return self._gen.get(video_id, (0, None))
+
+    def set_active(self, video_id, gen, job) -> None:
+        pass
+
+    def clear_active(self, video_id, gen) -> None:
+        pass
+
+
+class MemoryMarks:
+    def __init__(self) -> None:
+        self._marks: dict[int, int] = {}
+
+    def get(self, video_id: int) -> int:
+        return self._marks.get(video_id, 0)
+
+    def set(self, video_id: int, seq: int) -> None:
+        self._marks[video_id] = max(seq, self._marks.get(video_id, 0))
+
+
+# --- the embedded inference thread ------------------------------------------------------------
+class InferenceThread(threading.Thread):
+    """One per process. Prompts run between two frames of any propagation; propagations of
+    different videos take turns every SLICE frames; a propagation of the same video resumes
+    after the prompt at its next frame."""
+
+    SLICE = 16
+
+    def __init__(self, control, marks) -> None:
+        super().__init__(name="maskflow-inference", daemon=True)
+        self.control, self.marks = control, marks
+        self.queue: queue.Queue = queue.Queue()
+        self.active: deque = deque()
+        self.idle = threading.Event()
+        self.runner = None
+
+    def put(self, cmd: dict) -> None:
+        self.idle.clear()
+        self.queue.put(cmd)
+
+    def _should_yield(self, processed: int) -> bool:
+        return not self.queue.empty() or (bool(self.active) and processed >= self.SLICE)
+
+    def run(self) -> None:
+        from inference import configure_torch_threads
+        from webapp.realtime.runner import Runner
+
+        # Off the main thread a second OpenMP team halves torch's speed unless it runs one
+        # intra-op thread (DESIGN.md "threading trap"; bench/bench_realtime.py measures it).
+        configure_torch_threads(off_main_thread=True)
+        self.runner = Runner(self.control, self.marks)
+        while True:
+            try:
+                if self.active:
+                    cmd = self.queue.get_nowait()
+                else:
+                    if self.queue.empty():
+                        self.idle.set()
+                    cmd = self.queue.get()
+            except queue.Empty:
+                cmd = None
+            close_old_connections()
+            try:
+                if cmd is None:
+                    job = self.active.popleft()
+                    cont = self.runner.propagate(job, self._should_yield)
+                    if cont is not None:
+                        self.active.append(cont)
+                elif cmd["op"] == "propagate":
+                    self.active.append(cmd)
+                else:
+                    self.runner.handle(cmd)
+            except Exception:
+                log.exception("inference command failed: %s", cmd and cmd.get("op"))
+
+
+# --- process-wide singletons ------------------------------------------------------------------
+_lock = threading.Lock()
+_control = None
+_marks = None
+_thread: InferenceThread | None = None
+
+
+def control():
+    global _control, _marks
+    with _lock:
+        if _control is None:
+            if settings.SCALED_OUT:
+                from webapp.realtime import leases
+
+                _control, _marks = leases.RedisControl(), leases.RedisMarks()
+            else:
+                _control, _marks = MemoryControl(), MemoryMarks()
+        return _control
+
+
+def marks():
+    control()
+    return _marks
+
+
+def inference_thread() -> InferenceThread:
+    global _thread
+    ctl = control()
+    with _lock:
+        if _thread is None or not _thread.is_alive():
+            _thread = InferenceThread(ctl, _marks)
+            _thread.start()
+        return _thread
+
+
+def ensure_available() -> None:
+    """Raise ActionError(unavailable) when no inference worker could take a command."""
+    if settings.SCALED_OUT:
+        from webapp.realtime import leases
+        from webapp.realtime.actions import ActionError
+
+        if not leases.registry().live_workers():
+            raise ActionError("unavailable", "no inference worker is running; start `make worker`")
+
+
+def submit(cmd: dict) -> None:
+    if settings.SCALED_OUT:
+        from webapp.realtime import leases
+
+        leases.registry().route(cmd)
+    else:
+        inference_thread().put(cmd)

@@ -1,0 +1,198 @@
+"""Scaled-out inference state in Redis: live workers, per-video leases, propagation control.
+
+- Each inference worker heartbeats into a sorted set every HEARTBEAT_S; it counts as alive
+  while its last beat is younger than STALE_S (a SIGKILLed worker drops out within STALE_S).
+- A video's lease names the worker holding its SAM 2 session. It stays valid while that
+  worker is alive; otherwise the next command moves it (atomically, in Lua) to a live worker,
+  which rebuilds the session from the prompt log.
+- Commands go to the worker's own Celery queue `inference.<worker>`; a per-worker counter of
+  waiting commands tells a running propagation to yield after its current frame.
+"""
+from __future__ import annotations
+
+import json
+import logging
+import random
+import threading
+import time
+
+import redis
+from django.conf import settings
+
+from webapp.env import env, envint
+
+log = logging.getLogger(__name__)
+
+HEARTBEAT_S = 0.5
+STALE_S = float(env("REALTIME_WORKER_STALE_S", "2.5"))
+LEASE_TTL_MS = envint("REALTIME_LEASE_TTL_S", 24 * 3600) * 1000
+
+_ROUTE = """
+local cur = redis.call('GET', KEYS[1])
+if cur then
+  local beat = redis.call('ZSCORE', KEYS[2], cur)
+  if beat and tonumber(beat) >= tonumber(ARGV[1]) then
+    redis.call('PEXPIRE', KEYS[1], ARGV[3])
+    return {cur, ''}
+  end
+end
+redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3])
+return {ARGV[2], cur or ''}
+"""
+
+_clients: dict[str, redis.Redis] = {}
+_clients_lock = threading.Lock()
+
+
+def prefix() -> str:
+    return env("REALTIME_PREFIX", "mf")
+
+
+def client() -> redis.Redis:
+    with _clients_lock:
+        r = _clients.get(settings.REDIS_URL)
+        if r is None:
+            r = _clients[settings.REDIS_URL] = redis.Redis.from_url(
+                settings.REDIS_URL, decode_responses=True, health_check_interval=30)
+        return r
+
+
+def queue_name(worker: str) -> str:
+    return f"inference.{worker}"
+
+
+class RedisControl:
+    def _k(self, video_id: int, what: str) -> str:
+        return f"{prefix()}:video:{video_id}:{what}"
+
+    def bump(self, video_id: int, reason: str) -> int:
+        pipe = client().pipeline()
+        pipe.incr(self._k(video_id, "gen"))
+        pipe.set(self._k(video_id, "gen_reason"), reason)
+        return int(pipe.execute()[0])
+
+    def current(self, video_id: int) -> tuple[int, str | None]:
+        gen, reason = client().mget(self._k(video_id, "gen"), self._k(video_id, "gen_reason"))
+        return int(gen or 0), reason
+
+    def set_active(self, video_id: int, gen: int, job: dict) -> None:
+        client().set(self._k(video_id, "active"), json.dumps(
+            {"gen": gen, "worker": env("MASKFLOW_WORKER_NAME"), "by": job.get("by"),
+             "done": job.get("done", 0), "total": job.get("total", 0)}), px=LEASE_TTL_MS)
+
+    def clear_active(self, video_id: int, gen: int) -> None:
+        k = self._k(video_id, "active")
+        raw = client().get(k)
+        if raw and json.loads(raw).get("gen") == gen:
+            client().delete(k)
+
+    def take_active(self, video_id: int, worker: str) -> dict | None:
+        """The running-propagation marker if `worker` owned it (it died); removes it."""
+        k = self._k(video_id, "active")
+        raw = client().get(k)
+        if raw and json.loads(raw).get("worker") == worker:
+            client().delete(k)
+            return json.loads(raw)
+        return None
+
+
+class RedisMarks:
+    """Highest prompt seq whose result was stored, per video (survives worker deaths)."""
+
+    def _k(self, video_id: int) -> str:
+        return f"{prefix()}:video:{video_id}:applied"
+
+    def get(self, video_id: int) -> int:
+        return int(client().get(self._k(video_id)) or 0)
+
+    def set(self, video_id: int, seq: int) -> None:
+        client().eval("local c = tonumber(redis.call('GET', KEYS[1]) or '0') "
+                      "if tonumber(ARGV[1]) > c then redis.call('SET', KEYS[1], ARGV[1]) end",
+                      1, self._k(video_id), seq)
+
+
+class Registry:
+    def __init__(self) -> None:
+        self._route = client().register_script(_ROUTE)
+
+    @property
+    def workers_key(self) -> str:
+        return f"{prefix()}:workers"
+
+    def lease_key(self, video_id: int) -> str:
+        return f"{prefix()}:lease:{video_id}"
+
+    def pending_key(self, worker: str) -> str:
+        return f"{prefix()}:worker:{worker}:pending"
+
+    # -- workers -------------------------------------------------------------------------
+    def heartbeat(self, worker: str) -> None:
+        client().zadd(self.workers_key, {worker: time.time()})
+
+    def remove(self, worker: str) -> None:
+        client().zrem(self.workers_key, worker)
+
+    def live_workers(self) -> list[str]:
+        return client().zrangebyscore(self.workers_key, time.time() - STALE_S, "+inf")
+
+    def owner(self, video_id: int) -> str | None:
+        return client().get(self.lease_key(video_id))
+
+    def lease(self, video_id: int) -> tuple[str, str | None]:
+        """(the worker holding the video, the dead previous holder if it just moved)."""
+        live = self.live_workers()
+        if not live:
+            from webapp.realtime.actions import ActionError
+
+            raise ActionError("unavailable", "no inference worker is running; start `make worker`")
+        cand = random.choice(live)
+        owner, prev = self._route(keys=[self.lease_key(video_id), self.workers_key],
+                                  args=[time.time() - STALE_S, cand, LEASE_TTL_MS])
+        return owner, (prev or None)
+
+    # -- commands ------------------------------------------------------------------------
+    def publish(self, worker: str, cmd: dict, background: bool) -> None:
+        from webapp.realtime.tasks import run_command
+
+        q = queue_name(worker)
+        run_command.apply_async(args=[cmd], queue=q, routing_key=q)
+        # Counted after publishing: a propagation that sees the count finds the command queued.
+        client().hincrby(self.pending_key(worker), "bg" if background else "fg", 1)
+
+    def started(self, worker: str, background: bool) -> None:
+        client().hincrby(self.pending_key(worker), "bg" if background else "fg", -1)
+
+    def pending(self, worker: str) -> tuple[int, int]:
+        fg, bg = client().hmget(self.pending_key(worker), "fg", "bg")
+        return int(fg or 0), int(bg or 0)
+
+    def route(self, cmd: dict) -> str:
+        vid = cmd["video_id"]
+        worker, prev = self.lease(vid)
+        if prev and prev != worker:
+            log.warning("video %s moved from dead worker %s to %s", vid, prev, worker)
+            self._worker_lost(vid, prev)
+        self.publish(worker, cmd, background=cmd["op"] == "propagate")
+        return worker
+
+    def _worker_lost(self, video_id: int, dead: str) -> None:
+        from webapp.realtime import protocol as p
+        from webapp.realtime.broadcast import broadcaster
+        from webapp.realtime.dispatch import control
+
+        client().delete(queue_name(dead), self.pending_key(dead))  # its log replays elsewhere
+        active = control().take_active(video_id, dead)
+        if active:
+            broadcaster().group(video_id, p.dump(p.PropagationDone(
+                cancelled=True, reason="worker_lost", done=active.get("done", 0),
+                total=active.get("total", 0), by=active.get("by"))))
+
+
+_registry: Registry | None = None
+
+
+def registry() -> Registry:
+    global _registry
+    if _registry is None:
+        _registry = Registry()
+    return _registry

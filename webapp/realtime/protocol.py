@@ -1,0 +1,480 @@
+"""The WebSocket wire protocol: every client and server message as one strict pydantic model.
+
+The consumer parses with `parse_client`, and everything the server sends is built from the
+`Server*` models, so the JSON Schema (`json_schema()`) and docs/protocol.md (`render_docs()`,
+checked by tests/realtime/test_protocol.py) describe exactly what runs.
+`python -m webapp.realtime.protocol --write` regenerates both files.
+"""
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated, Any, Literal, Union
+
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, model_validator
+
+PROTOCOL_VERSION = 1
+MAX_MESSAGE_BYTES = 256 * 1024  # a full-frame mask RLE of a 4K frame fits easily
+MAX_POINTS = 64
+
+Req = Annotated[Union[int, str], Field(description="client's request id, echoed in the reply")]
+ReqStr = Annotated[str, Field(max_length=64)]
+
+
+class Msg(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class ClientMsg(Msg):
+    req: Union[int, ReqStr, None] = Field(None, description="echoed in the ack/error/pong/sync.done")
+
+
+# --- client -> server ---------------------------------------------------------------------
+class ObjectCreate(ClientMsg):
+    """Create an object (masklet). `label` is a label class name of the project."""
+
+    type: Literal["object.create"]
+    label: Annotated[str, Field(max_length=100)] | None = None
+    name: Annotated[str, Field(max_length=200)] = ""
+    color: Annotated[str, Field(pattern=r"^#[0-9a-fA-F]{6}$")] | None = None
+
+
+class ObjectUpdate(ClientMsg):
+    """Change an object's name, label, color or review status; omitted fields stay."""
+
+    type: Literal["object.update"]
+    object_id: int
+    label: Annotated[str, Field(max_length=100)] | None = None
+    name: Annotated[str, Field(max_length=200)] | None = None
+    color: Annotated[str, Field(pattern=r"^#[0-9a-fA-F]{6}$")] | None = None
+    review_status: Literal["draft", "submitted", "accepted", "rejected"] | None = None
+
+
+class ObjectDelete(ClientMsg):
+    """Delete an object and its masks (soft delete; the prompt log stays replayable)."""
+
+    type: Literal["object.delete"]
+    object_id: int
+
+
+Point = Annotated[list[float], Field(min_length=2, max_length=2)]
+
+
+class PromptAdd(ClientMsg):
+    """Click points (label 1 = positive, 0 = negative) and/or a box on one frame of one object."""
+
+    type: Literal["prompt.add"]
+    object_id: int
+    frame: int
+    points: Annotated[list[Point], Field(max_length=MAX_POINTS)] | None = None
+    labels: Annotated[list[Literal[0, 1]], Field(max_length=MAX_POINTS)] | None = None
+    box: Annotated[list[float], Field(min_length=4, max_length=4)] | None = None
+    clear_old: bool = False
+
+    @model_validator(mode="after")
+    def _points_or_box(self):
+        if not self.points and self.box is None:
+            raise ValueError("prompt.add needs points or a box")
+        if self.points and (self.labels is None or len(self.labels) != len(self.points)):
+            raise ValueError("labels must have one entry (1 or 0) per point")
+        if not self.points and self.labels:
+            raise ValueError("labels given without points")
+        return self
+
+
+class Rle(Msg):
+    size: Annotated[list[int], Field(min_length=2, max_length=2)]
+    counts: str
+
+
+class PromptMask(ClientMsg):
+    """Set an object's mask on one frame (COCO compressed RLE at video size)."""
+
+    type: Literal["prompt.mask"]
+    object_id: int
+    frame: int
+    rle: Rle
+
+
+class PropagateStart(ClientMsg):
+    """Track objects through the video from `frame` (default: the earliest prompted frame of
+    the chosen objects). Extension: `object_ids` limits it to some objects; with `max_frames`
+    it covers frames `[frame, frame + max_frames)` forward and/or `(frame - max_frames, frame]`
+    backward. A propagation already running for the video is superseded."""
+
+    type: Literal["propagate.start"]
+    frame: int | None = None
+    direction: Literal["forward", "backward", "both"] = "forward"
+    max_frames: Annotated[int, Field(ge=1)] | None = None
+    object_ids: Annotated[list[int], Field(min_length=1, max_length=1000)] | None = None
+
+
+class PropagateCancel(ClientMsg):
+    """Stop the video's running propagation within one frame."""
+
+    type: Literal["propagate.cancel"]
+
+
+class Sync(ClientMsg):
+    """Replay every change with seq > since_seq, then `sync.done`."""
+
+    type: Literal["sync"]
+    since_seq: Annotated[int, Field(ge=0)]
+
+
+class PresenceSet(ClientMsg):
+    """Tell the room which frame (and object) you are looking at."""
+
+    type: Literal["presence"]
+    frame: int
+    object_id: int | None = None
+
+
+class Ping(ClientMsg):
+    type: Literal["ping"]
+
+
+ClientMessage = Annotated[
+    Union[ObjectCreate, ObjectUpdate, ObjectDelete, PromptAdd, PromptMask, PropagateStart,
+          PropagateCancel, Sync, PresenceSet, Ping],
+    Field(discriminator="type"),
+]
+CLIENT_ADAPTER: TypeAdapter = TypeAdapter(ClientMessage)
+EDIT_TYPES = frozenset({"object.create", "object.update", "object.delete", "prompt.add",
+                        "prompt.mask", "propagate.start", "propagate.cancel"})
+
+
+# --- server -> client ---------------------------------------------------------------------
+ErrorCode = Literal["bad_message", "too_large", "rate_limited", "forbidden", "out_of_range",
+                    "not_found", "unavailable", "internal"]
+
+
+class ObjectOut(Msg):
+    id: int
+    label: str | None
+    name: str
+    color: str
+    review_status: str
+    seq: int
+
+
+class UserPresence(Msg):
+    username: str
+    frame: int | None
+    object_id: int | None
+
+
+class VideoInfo(Msg):
+    id: int
+    num_frames: int
+    width: int
+    height: int
+    fps: float
+    status: str
+
+
+class ModelOut(Msg):
+    name: str
+    random_weights: bool
+
+
+class SessionState(Msg):
+    """Sent once on connect, after joining the room: the snapshot the live stream continues.
+    Extensions: `video`, `model` (the UI shows a banner when `random_weights`), `role`, `you`,
+    `protocol` (the version)."""
+
+    type: Literal["session.state"] = "session.state"
+    seq: int
+    objects: list[ObjectOut]
+    users: list[UserPresence]
+    video: VideoInfo
+    model: ModelOut
+    role: str
+    you: str
+    protocol: int = PROTOCOL_VERSION
+
+
+class Ack(Msg):
+    """The message with this `req` was accepted. `seq` is the change's seq (for commands that
+    make no change of their own: the video's current seq)."""
+
+    type: Literal["ack"] = "ack"
+    req: Req
+    seq: int
+
+
+class Error(Msg):
+    type: Literal["error"] = "error"
+    req: Req | None = None
+    code: ErrorCode
+    message: str
+
+
+class ObjectEvent(Msg):
+    type: Literal["object.created", "object.updated", "object.deleted"]
+    object: ObjectOut
+    seq: int
+    by: str | None
+
+
+class MaskOut(Msg):
+    object_id: int
+    rle: Rle
+    score: float | None
+
+
+class Masks(Msg):
+    """Masks of one frame. Every mask row stored gets a fresh seq, so `masks` of one
+    propagation batch share a seq across frames."""
+
+    type: Literal["masks"] = "masks"
+    seq: int
+    frame: int
+    source: Literal["prompt", "propagation", "import"]
+    by: str | None
+    masks: list[MaskOut]
+
+
+class PromptOut(Msg):
+    object_id: int
+    frame: int
+    kind: Literal["point", "box", "mask"]
+    points: list[list[float]] | None = None
+    labels: list[int] | None = None
+    box: list[float] | None = None
+    clear_old: bool = False
+
+
+class PromptAdded(Msg):
+    """Extension: a prompt was stored (before inference), so everyone can draw the clicks."""
+
+    type: Literal["prompt.added"] = "prompt.added"
+    seq: int
+    prompt: PromptOut
+    by: str | None
+
+
+class PropagationProgress(Msg):
+    type: Literal["propagation.progress"] = "propagation.progress"
+    done: int
+    total: int
+    frame: int
+    by: str | None = None
+
+
+class PropagationDone(Msg):
+    """`reason` (extension): cancelled (propagate.cancel), superseded (a newer propagate.start),
+    failed, worker_lost (the inference worker died; what it stored is kept), or null."""
+
+    type: Literal["propagation.done"] = "propagation.done"
+    cancelled: bool
+    reason: Literal["cancelled", "superseded", "failed", "worker_lost"] | None = None
+    done: int = 0
+    total: int = 0
+    by: str | None = None
+
+
+class Presence(Msg):
+    type: Literal["presence"] = "presence"
+    users: list[UserPresence]
+
+
+class Pong(Msg):
+    type: Literal["pong"] = "pong"
+    req: Req | None = None
+
+
+class SyncDone(Msg):
+    type: Literal["sync.done"] = "sync.done"
+    seq: int
+    req: Req | None = None
+
+
+ServerMessage = Annotated[
+    Union[SessionState, Ack, Error, ObjectEvent, Masks, PromptAdded, PropagationProgress,
+          PropagationDone, Presence, Pong, SyncDone],
+    Field(discriminator="type"),
+]
+SERVER_ADAPTER: TypeAdapter = TypeAdapter(ServerMessage)
+
+
+class BadMessage(Exception):
+    """A message that fails validation; `code` is the wire error code."""
+
+    def __init__(self, code: str, message: str, req: Any = None):
+        super().__init__(message)
+        self.code, self.message, self.req = code, message, req
+
+
+def _first_error(exc: ValidationError) -> str:
+    err = exc.errors(include_url=False)[0]
+    loc = ".".join(str(p) for p in err["loc"])
+    return f"{loc}: {err['msg']}" if loc else err["msg"]
+
+
+def parse_client(raw: str | bytes) -> BaseModel:
+    """Validate one client frame; raises BadMessage(bad_message|too_large)."""
+    if len(raw) > MAX_MESSAGE_BYTES:
+        raise BadMessage("too_large", f"message is {len(raw)} bytes, the limit is {MAX_MESSAGE_BYTES}")
+    try:
+        data = json.loads(raw)
+    except (ValueError, UnicodeDecodeError):
+        raise BadMessage("bad_message", "message is not valid JSON") from None
+    req = data.get("req") if isinstance(data, dict) else None
+    if not isinstance(req, (int, str)) or isinstance(req, bool):
+        req = None
+    if not isinstance(data, dict) or not isinstance(data.get("type"), str):
+        raise BadMessage("bad_message", "message must be a JSON object with a string 'type'", req)
+    try:
+        return CLIENT_ADAPTER.validate_python(data)
+    except ValidationError as exc:
+        raise BadMessage("bad_message", _first_error(exc), req) from None
+
+
+def dump(msg: BaseModel) -> dict:
+    return msg.model_dump(mode="json")
+
+
+# --- schema and docs ----------------------------------------------------------------------
+HERE = Path(__file__).resolve().parent
+SCHEMA_PATH = HERE / "protocol.schema.json"
+DOCS_PATH = HERE.parent.parent / "docs" / "protocol.md"
+
+
+def json_schema() -> dict:
+    return {
+        "$comment": "Generated by `python -m webapp.realtime.protocol --write`; do not edit.",
+        "protocol": PROTOCOL_VERSION,
+        "client": CLIENT_ADAPTER.json_schema(ref_template="#/client/$defs/{model}"),
+        "server": SERVER_ADAPTER.json_schema(ref_template="#/server/$defs/{model}"),
+    }
+
+
+def _type_str(schema: dict, defs: dict) -> str:
+    if "$ref" in schema:
+        return schema["$ref"].rsplit("/", 1)[-1]
+    if "const" in schema:
+        return json.dumps(schema["const"])
+    if "enum" in schema:
+        return " \\| ".join(json.dumps(v) for v in schema["enum"])
+    if "anyOf" in schema:
+        return " \\| ".join(_type_str(s, defs) for s in schema["anyOf"])
+    t = schema.get("type", "any")
+    if t == "array":
+        inner = _type_str(schema.get("items", {}), defs)
+        return f"[{inner}]"
+    return t
+
+
+def _model_section(name: str, schema: dict, defs: dict) -> list[str]:
+    props = schema.get("properties", {})
+    required = set(schema.get("required", []))
+    mtype = props.get("type", {}).get("const") or props.get("type", {}).get("default")
+    if mtype is None and "enum" in props.get("type", {}):
+        mtype = "|".join(props["type"]["enum"])
+    head = f"### `{mtype}` ({name})" if mtype else f"### {name}"
+    out = [head, ""]
+    if schema.get("description"):
+        out += [" ".join(schema["description"].split()), ""]
+    out += ["| field | type | required |", "|---|---|---|"]
+    for field, fs in props.items():
+        if field == "type":
+            continue
+        out.append(f"| `{field}` | {_type_str(fs, defs)} | {'yes' if field in required else 'no'} |")
+    return out + [""]
+
+
+def render_docs() -> str:
+    schema = json_schema()
+    lines = [
+        "# Maskflow WebSocket protocol",
+        "",
+        "<!-- Generated from webapp/realtime/protocol.py by "
+        "`python -m webapp.realtime.protocol --write`; tests/realtime/test_protocol.py "
+        "fails when it is stale. Edit the prose in protocol.py's DOC_INTRO. -->",
+        "",
+        DOC_INTRO.strip(),
+        "",
+        f"Protocol version: {PROTOCOL_VERSION}. JSON Schema: `webapp/realtime/protocol.schema.json`.",
+        "",
+    ]
+    for side, title in (("client", "Client → server"), ("server", "Server → client")):
+        lines += [f"## {title}", ""]
+        defs = schema[side]["$defs"]
+        names = [ref["$ref"].rsplit("/", 1)[-1] for ref in schema[side]["oneOf"]]
+        for name in names:
+            lines += _model_section(name, defs[name], defs)
+        others = sorted(set(defs) - set(names))
+        if others:
+            lines += [f"### Types used by {side} messages", ""]
+            for name in others:
+                lines += [f"#### {name}", ""] + _model_section(name, defs[name], defs)[2:]
+    return "\n".join(lines).rstrip() + "\n"
+
+
+DOC_INTRO = """
+Endpoint: `/ws/videos/{id}/`. Every frame is one JSON object with a `type`. Coordinates are in
+video pixels, frames are 0-based, masks are COCO compressed RLE `{"size": [h, w], "counts": str}`.
+
+**Connecting.** Auth is the session cookie (browser) or `Authorization: Token <key>`. A browser
+`Origin` must match the request host or `CSRF_TRUSTED_ORIGINS`; clients without `Origin` (token
+clients) are allowed. Refusals close before the handshake completes (HTTP 403). After the
+handshake the server may close with an app code: 4401 not signed in, 4404 no such video or not a
+member, 4409 the video is not ready.
+
+**Order on connect.** The server joins the room first, then sends `session.state {seq, ...}`,
+then the live events queued since. Events with a seq ≤ the snapshot's seq may follow it; all
+messages are idempotent state (the object's current fields, a frame's current masks), so applying
+them twice is harmless.
+
+**seq.** Every stored change gets the next per-video seq in the same transaction, and the
+change is broadcast after it commits: `object.*` carry the object's seq, `prompt.added` the
+prompt's, `masks` the seq under which those mask rows were stored. `ack {req, seq}` answers an
+accepted command (prompt.add's ack carries the prompt's seq; the masks follow with their own).
+Keep the largest seq seen; after a reconnect send `sync {since_seq}`.
+
+**sync.** Replays, in seq order and chunked, (a) every object whose last change is after
+`since_seq` (`object.created` with its current fields, or `object.deleted`), (b) every prompt
+after it (`prompt.added`), and (c) every stored mask whose seq is after it, grouped as one
+`masks` message per (seq, frame), then `sync.done {seq}`. The channel layer is lossy by design;
+seq + sync is what makes a client whole. Masks of deleted objects are not replayed.
+
+**Errors** never close the socket: `error {req?, code, message}` with code `bad_message`
+(not JSON, unknown type, missing or extra fields), `too_large` (a frame over
+256 KiB), `rate_limited` (over 60 messages/s sustained, bursts of 120), `forbidden` (the role
+may not edit: viewers and reviewers watch), `out_of_range` (frame outside `[0, num_frames)`, a
+point or box outside the image, an RLE of the wrong size), `not_found` (an object of another
+video or deleted), `unavailable` (no inference worker is alive), `internal`.
+
+**Inference.** One SAM 2 session per video, shared by the room. Prompts are applied in seq
+order. A prompt never waits behind a propagation: the propagation yields after its current
+frame, the prompt runs, and the propagation resumes at the next frame (now using the new
+prompt). A prompt's `masks` carries only the prompted object. `propagate.start` supersedes a
+running propagation of the same video (`propagation.done {cancelled: true, reason:
+"superseded"}`); `propagate.cancel` stops it within one frame.
+
+**Presence.** `presence {users}` is broadcast on join, leave and every `presence` update, one
+entry per user (their latest connection). Entries of crashed web servers expire after 30 s.
+"""
+
+
+def main(argv: list[str]) -> int:
+    schema_text = json.dumps(json_schema(), indent=2, sort_keys=True) + "\n"
+    docs_text = render_docs()
+    if "--write" in argv:
+        SCHEMA_PATH.write_text(schema_text)
+        DOCS_PATH.parent.mkdir(exist_ok=True)
+        DOCS_PATH.write_text(docs_text)
+        print(f"wrote {SCHEMA_PATH} and {DOCS_PATH}")
+        return 0
+    stale = [str(p) for p, t in ((SCHEMA_PATH, schema_text), (DOCS_PATH, docs_text))
+             if not p.exists() or p.read_text() != t]
+    if stale:
+        print("stale: " + ", ".join(stale) + " (run python -m webapp.realtime.protocol --write)")
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,279 @@
+"""The adapter between the database/channel layer and the SAM 2 engine, used by both the
+embedded inference thread and the Celery inference worker.
+
+Commands are small dicts (see actions.py). The prompt log in the database is the truth: a
+`prompt` command means "apply every stored prompt up to this seq", so a session that was
+evicted, or a worker that took over a dead one's video, catches up by replaying the log, and
+prompts whose results were never stored (the high-water mark `marks`) get answered then.
+"""
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from dataclasses import dataclass
+from typing import Callable
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.files.storage import default_storage
+from django.db import transaction
+
+from webapp.annotations.models import FrameMask, Object, Prompt
+from webapp.annotations.seq import next_seq
+from webapp.realtime import protocol as p
+from webapp.realtime.actions import masks_event
+from webapp.realtime.broadcast import broadcaster
+from webapp.videos.models import Video
+
+log = logging.getLogger(__name__)
+
+FLUSH_FRAMES = 16  # propagation results are stored and broadcast in batches of at most
+FLUSH_S = 0.1  # this many frames or this many seconds
+
+
+_model = None
+_model_lock = threading.Lock()
+
+
+def get_model():
+    """The process's SAM 2 model, loaded once."""
+    global _model
+    with _model_lock:
+        if _model is None:
+            from inference import EngineConfig, load_model
+
+            cfg = EngineConfig(model=settings.SAM2_MODEL, checkpoint=settings.SAM2_CHECKPOINT or None,
+                               device=settings.SAM2_DEVICE or None)
+            _model = load_model(cfg)
+        return _model
+
+
+@dataclass
+class _Meta:
+    session: object
+    applied: int  # highest prompt seq applied to this session
+
+
+def _record(pr: Prompt):
+    from inference import PromptRecord
+
+    d = pr.payload
+    if pr.kind == "mask":
+        return PromptRecord(kind="mask", object_id=pr.object_id, frame=pr.frame, rle=d["rle"])
+    return PromptRecord(kind=pr.kind, object_id=pr.object_id, frame=pr.frame,
+                        points=d.get("points"), labels=d.get("labels"), box=d.get("box"),
+                        clear_old=bool(d.get("clear_old")))
+
+
+class Runner:
+    """Holds this process's sessions (LRU under a memory budget) and runs commands on them."""
+
+    def __init__(self, control, marks) -> None:
+        from inference import SessionStore
+
+        self.control, self.marks = control, marks
+        self.store = SessionStore(settings.SESSION_BUDGET_MB << 20, settings.SESSION_IDLE_TTL_S)
+        self._meta: dict[int, _Meta] = {}
+        self._names: dict[int, str | None] = {}
+
+    # -- sessions ------------------------------------------------------------------------
+    def _username(self, user_id: int | None) -> str | None:
+        if user_id not in self._names:
+            self._names[user_id] = (get_user_model().objects.filter(pk=user_id)
+                                    .values_list("username", flat=True).first())
+        return self._names[user_id]
+
+    def meta(self, video_id: int) -> _Meta:
+        from inference import JpegFrameSource, Session
+
+        self.store.evict_idle()
+        for vid in [v for v in self._meta if v not in self.store]:
+            del self._meta[vid]  # evicted: drop our reference too, or memory never frees
+        session = self.store.get(video_id)
+        m = self._meta.get(video_id)
+        if m is not None and m.session is session:
+            return m
+        video = Video.objects.get(pk=video_id)
+        model = get_model()
+
+        def load(n: int, _v=video) -> bytes:
+            with default_storage.open(_v.frame_path(n)) as f:
+                return f.read()
+
+        def factory():
+            frames = JpegFrameSource(load, video.num_frames, video.width, video.height,
+                                     model.info.image_size)
+            return Session(model, frames)
+
+        session = self.store.get_or_create(video_id, factory)
+        mark = self.marks.get(video_id)
+        log.info("building session for video %s: replaying prompts up to seq %s", video_id, mark)
+        log_rows = (Prompt.objects.filter(video_id=video_id, seq__lte=mark, object__deleted=False)
+                    .order_by("seq"))
+        session.replay([_record(pr) for pr in log_rows.iterator()])
+        m = self._meta[video_id] = _Meta(session=session, applied=mark)
+        return m
+
+    def catch_up(self, video_id: int, upto: int, reply_to: str | None = None) -> _Meta:
+        """Apply stored prompts with applied < seq <= upto; store and broadcast each result."""
+        from inference import InvalidPrompt
+
+        m = self.meta(video_id)
+        if upto <= m.applied:
+            return m
+        rows = (Prompt.objects.filter(video_id=video_id, seq__gt=m.applied, seq__lte=upto)
+                .select_related("object").order_by("seq"))
+        for pr in rows:
+            if not pr.object.deleted:
+                try:
+                    if pr.kind == "mask":
+                        from inference import decode_rle
+
+                        res = m.session.add_mask(pr.object_id, pr.frame, decode_rle(pr.payload["rle"]))
+                    else:
+                        d = pr.payload
+                        res = m.session.add_prompt(pr.object_id, pr.frame, points=d.get("points"),
+                                                   labels=d.get("labels"), box=d.get("box"),
+                                                   clear_old=bool(d.get("clear_old")))
+                except InvalidPrompt as exc:
+                    log.warning("prompt seq %s of video %s refused: %s", pr.seq, video_id, exc)
+                    if reply_to and pr.seq == upto:
+                        code = "out_of_range" if "range" in type(exc).__name__.lower() else "bad_message"
+                        broadcaster().send(reply_to, p.dump(p.Error(code=code, message=str(exc))))
+                else:
+                    mine = [om for om in res.masks if om.object_id == pr.object_id]
+                    self.store_masks(video_id, [(pr.frame, mine)], "prompt", pr.user_id)
+            m.applied = pr.seq
+            self.marks.set(video_id, pr.seq)
+        return m
+
+    # -- results -------------------------------------------------------------------------
+    def store_masks(self, video_id: int, frames: list, source: str, user_id: int | None) -> int | None:
+        """Upsert one batch of (frame, [ObjectMask]) under one new seq; broadcast on commit."""
+        ids = {om.object_id for _, oms in frames for om in oms}
+        if not ids:
+            return None
+        by = self._username(user_id)
+        with transaction.atomic():
+            seq = next_seq(video_id)  # locks the video row first, as actions.py does
+            live = set(Object.objects.filter(video_id=video_id, pk__in=ids, deleted=False)
+                       .values_list("pk", flat=True))
+            rows, events = [], []
+            for frame, oms in frames:
+                oms = [om for om in oms if om.object_id in live]
+                if not oms:
+                    continue
+                rows += [FrameMask(object_id=om.object_id, video_id=video_id, frame=frame,
+                                   rle=om.rle, area=om.area, bbox=om.bbox, score=om.score,
+                                   source=source, seq=seq, author_id=user_id) for om in oms]
+                events.append(masks_event(seq, frame, source, by, [
+                    {"object_id": om.object_id, "rle": om.rle, "score": om.score} for om in oms]))
+            if not rows:
+                transaction.set_rollback(True)
+                return None
+            FrameMask.objects.bulk_create(
+                rows, update_conflicts=True, unique_fields=["object", "frame"],
+                update_fields=["rle", "area", "bbox", "score", "source", "seq", "author",
+                               "updated_at"])
+
+            def send():
+                b = broadcaster()
+                for ev in events:
+                    b.group(video_id, ev)
+
+            transaction.on_commit(send)
+        return seq
+
+    # -- commands ------------------------------------------------------------------------
+    def handle(self, cmd: dict) -> None:
+        op, vid = cmd["op"], cmd.get("video_id")
+        if op == "prompt":
+            self.catch_up(vid, cmd["seq"], cmd.get("reply_to"))
+        elif op == "delete":
+            m = self._meta.get(vid)
+            if m is not None and self.store.get(vid) is m.session:
+                m.session.remove_object(cmd["object_id"])
+        elif op == "warm":
+            get_model()
+        else:
+            raise ValueError(f"unknown command {op!r}")
+
+    def _done(self, job: dict, cancelled: bool, reason: str | None) -> None:
+        self.control.clear_active(job["video_id"], job["gen"])
+        broadcaster().group(job["video_id"], p.dump(p.PropagationDone(
+            cancelled=cancelled, reason=reason, done=job["done"], total=job["total"], by=job["by"])))
+
+    def propagate(self, job: dict, should_yield: Callable[[int], bool]) -> dict | None:
+        """Run `job` until it ends, is cancelled, or `should_yield(frames_done_now)` says another
+        command is waiting. Returns the continuation job in the last case, else None."""
+        from inference import InvalidPrompt
+
+        vid, gen = job["video_id"], job["gen"]
+        cur, reason = self.control.current(vid)
+        if cur != gen:
+            self._done(job, True, reason)
+            return None
+        self.control.set_active(vid, gen, job)
+        m = self.catch_up(vid, job["seq"])
+        live = set(Object.objects.filter(video_id=vid, deleted=False).values_list("pk", flat=True))
+        objects = [o for o in job["object_ids"] if o in live and o in m.session.object_ids]
+        if not objects:
+            self._done(job, False, None)
+            return None
+        processed = 0
+        stop: list = []
+
+        def cancel() -> bool:
+            g, r = self.control.current(vid)
+            if g != gen:
+                stop.append(("cancel", r))
+                return True
+            if processed and should_yield(processed):
+                stop.append(("yield", None))
+                return True
+            return False
+
+        batch: list = []
+        last_flush = time.monotonic()
+
+        def flush():
+            nonlocal batch, last_flush
+            if batch:
+                self.store_masks(vid, [(r.frame, r.masks) for r in batch], "propagation",
+                                 job["user_id"])
+                broadcaster().group(vid, p.dump(p.PropagationProgress(
+                    done=job["done"], total=job["total"], frame=batch[-1].frame, by=job["by"])))
+            batch, last_flush = [], time.monotonic()
+
+        while job["legs"]:
+            start, direction, n = job["legs"][0]
+            consumed = 0
+            if n > 0:
+                try:
+                    for res in m.session.propagate(start_frame=start, direction=direction,
+                                                   max_frames=n, objects=objects, cancel=cancel):
+                        consumed += 1
+                        processed += 1
+                        job["done"] += 1
+                        batch.append(res)
+                        if len(batch) >= FLUSH_FRAMES or time.monotonic() - last_flush >= FLUSH_S:
+                            flush()
+                except InvalidPrompt as exc:
+                    log.warning("propagation of video %s failed: %s", vid, exc)
+                    flush()
+                    self._done(job, True, "failed")
+                    return None
+            flush()
+            if not stop:
+                job["legs"].pop(0)
+                continue
+            step = 1 if direction == "forward" else -1
+            job["legs"][0] = [start + step * consumed, direction, n - consumed]
+            kind, why = stop[0]
+            if kind == "cancel":
+                self._done(job, True, why)
+                return None
+            return job
+        self._done(job, False, None)
+        return None

@@ -1,0 +1,99 @@
+"""Celery inference tasks: a thin adapter from a queued command to the Runner.
+
+Runs only in an inference worker (`python -m webapp.realtime.worker`), on its main thread
+(`--pool solo`), consuming its own queue `inference.<worker>`.
+"""
+from __future__ import annotations
+
+import logging
+import threading
+
+from celery import shared_task
+from celery.signals import worker_ready, worker_shutdown
+
+from webapp.env import env
+
+log = logging.getLogger(__name__)
+
+_runner = None
+_stop = threading.Event()
+
+
+def worker_name() -> str:
+    return env("MASKFLOW_WORKER_NAME")
+
+
+def runner():
+    global _runner
+    if _runner is None:
+        from webapp.realtime.dispatch import control, marks
+        from webapp.realtime.runner import Runner
+
+        _runner = Runner(control(), marks())
+    return _runner
+
+
+@shared_task(name="realtime.command", ignore_result=True, acks_late=False)
+def run_command(cmd: dict) -> None:
+    from webapp.realtime.leases import registry
+
+    me = worker_name()
+    reg = registry()
+    background = cmd["op"] == "propagate"
+    reg.started(me, background)
+    owner = reg.owner(cmd["video_id"])
+    if owner and owner != me and owner in reg.live_workers():
+        # The lease moved while this command waited (we looked dead): its owner runs it.
+        reg.publish(owner, cmd, background)
+        return
+    if background:
+        def should_yield(processed: int) -> bool:
+            fg, bg = reg.pending(me)
+            return fg > 0 or (bg > 0 and processed >= 16)
+
+        cont = runner().propagate(cmd, should_yield)
+        if cont is not None:
+            reg.publish(me, cont, background=True)
+    else:
+        runner().handle(cmd)
+
+
+def _heartbeat_loop(name: str) -> None:
+    from webapp.realtime.leases import HEARTBEAT_S, registry
+
+    reg = registry()
+    while not _stop.is_set():
+        try:
+            reg.heartbeat(name)
+        except Exception:
+            log.exception("heartbeat failed")
+        _stop.wait(HEARTBEAT_S)
+
+
+@worker_ready.connect
+def _on_ready(**_kwargs) -> None:
+    name = worker_name()
+    if not name:
+        return  # a cpu worker
+    from inference import configure_torch_threads
+    from webapp.realtime.runner import get_model
+
+    configure_torch_threads(off_main_thread=False)  # --pool solo: tasks run on the main thread
+    get_model()  # load before announcing ourselves, so the first click is not a cold start
+    threading.Thread(target=_heartbeat_loop, args=(name,), name="maskflow-heartbeat",
+                     daemon=True).start()
+    log.info("inference worker %s ready on queue inference.%s", name, name)
+
+
+@worker_shutdown.connect
+def _on_shutdown(**_kwargs) -> None:
+    name = worker_name()
+    if not name:
+        return
+    _stop.set()
+    from webapp.realtime.leases import registry
+
+    try:
+        registry().remove(name)
+    except Exception:
+        log.exception("could not deregister %s", name)

@@ -1,0 +1,53 @@
+"""`python -m webapp.realtime.worker`: start one Celery worker (what `make worker` runs).
+
+By default an inference worker: `--pool solo` (tasks on the main thread, where torch is
+fastest), prefetch 1, a unique name, and its own queue `inference.<name>` (the lease registry
+sends each video's commands there). `--queues cpu` starts a worker for ingest and export jobs
+instead, so those never delay clicks.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import socket
+import sys
+import uuid
+
+
+def main(argv: list[str] | None = None) -> None:
+    ap = argparse.ArgumentParser(prog="python -m webapp.realtime.worker", description=__doc__)
+    ap.add_argument("--queues", default="inference",
+                    help="'inference' (default) or a Celery queue list such as 'cpu'")
+    ap.add_argument("--name", default="", help="worker name prefix (default: inference/cpu)")
+    ap.add_argument("--concurrency", type=int, default=1)
+    ap.add_argument("--loglevel", default=os.environ.get("LOG_LEVEL", "INFO"))
+    args = ap.parse_args(argv)
+
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "webapp.settings")
+    import django
+
+    django.setup()
+    from django.conf import settings
+
+    if not settings.SCALED_OUT:
+        sys.exit("webapp.realtime.worker needs REDIS_URL (the embedded mode runs inference in "
+                 "the web process)")
+    host = socket.gethostname()
+    if args.queues == "inference":
+        name = f"{args.name or 'inference'}-{host}-{os.getpid()}-{uuid.uuid4().hex[:6]}"
+        os.environ["MASKFLOW_WORKER_NAME"] = name
+        queues, pool = f"inference.{name}", "solo"
+    else:
+        name = f"{args.name or args.queues.replace(',', '-')}-{host}-{os.getpid()}"
+        queues, pool = args.queues, "solo" if args.concurrency == 1 else "threads"
+    from webapp.celery import app
+
+    app.worker_main([
+        "worker", "-n", f"{name}@{host}", "-Q", queues, "--pool", pool,
+        "--concurrency", str(args.concurrency), "--prefetch-multiplier", "1",
+        "--without-gossip", "--without-mingle", "--loglevel", args.loglevel,
+    ])
+
+
+if __name__ == "__main__":
+    main()
