@@ -230,21 +230,21 @@ export class ProtocolClient {
         if (this.state === "syncing") this.setState("open");
         break;
       case "ack": {
-        const p = this.pending.get(msg.req);
+        const p = this.pending.get(String(msg.req));
         if (p) {
           clearTimeout(p.timer);
-          this.pending.delete(msg.req);
+          this.pending.delete(String(msg.req));
           p.resolve({ seq: msg.seq ?? null });
         }
         break;
       }
       case "error": {
         const err = msg as ErrorMsg;
-        if (err.req) {
-          const p = this.pending.get(err.req);
+        if (err.req !== undefined && err.req !== null) {
+          const p = this.pending.get(String(err.req));
           if (p) {
             clearTimeout(p.timer);
-            this.pending.delete(err.req);
+            this.pending.delete(String(err.req));
             p.reject(new RequestError(err.code, err.message));
           }
         }

@@ -20,7 +20,7 @@ interface Case {
   bbox: [number, number, number, number];
   rows: string[];
 }
-const cases = (fixtures as { cases: Case[] }).cases;
+const cases = (fixtures as unknown as { cases: Case[] }).cases;
 
 /** Column-major mask from the fixture's row-major rows, as pycocotools lays it out. */
 function expectedColumnMajor(c: Case): Uint8Array {

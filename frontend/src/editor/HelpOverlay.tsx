@@ -1,0 +1,51 @@
+export const SHORTCUTS: [string, string][] = [
+  ["← / →", "Previous / next frame"],
+  ["Shift + ← / →", "Back / forward 10 frames"],
+  ["Home / End", "First / last frame"],
+  ["Space", "Play / pause"],
+  ["Left click", "Positive point (add to object)"],
+  ["Right click / Shift+click", "Negative point (remove)"],
+  ["Drag", "Box prompt"],
+  ["N", "New object"],
+  ["1 – 9", "Select object by position"],
+  ["P", "Propagate (both directions)"],
+  ["Shift + P", "Propagate forward only"],
+  ["Z", "Undo the last prompt on this frame"],
+  ["C", "Clear the selected object's prompts on this frame"],
+  ["H", "Hide / show the selected object"],
+  ["[ / ]", "Mask opacity down / up"],
+  ["Esc", "Cancel propagation, drag or selection"],
+  ["?", "This help"],
+];
+
+export default function HelpOverlay({ onClose }: { onClose: () => void }) {
+  return (
+    <div className="modal-backdrop" onClick={onClose} data-testid="help-overlay">
+      <div className="modal" onClick={(e) => e.stopPropagation()} role="dialog" aria-label="Keyboard shortcuts">
+        <div className="modal-head">
+          <h2>Keyboard shortcuts</h2>
+          <button className="btn btn-ghost btn-sm" onClick={onClose} aria-label="Close">
+            ×
+          </button>
+        </div>
+        <table className="shortcuts">
+          <tbody>
+            {SHORTCUTS.map(([k, d]) => (
+              <tr key={k}>
+                <td>
+                  {k.split(" / ").map((part, i) => (
+                    <span key={i}>
+                      {i > 0 && " / "}
+                      <kbd>{part}</kbd>
+                    </span>
+                  ))}
+                </td>
+                <td>{d}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
+    </div>
+  );
+}

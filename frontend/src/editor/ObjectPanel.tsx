@@ -1,0 +1,190 @@
+// The object (masklet) list: select, rename, relabel, hide, review and delete.
+import { useState } from "react";
+import type { LabelClass } from "../api/types";
+import type { ReviewStatus, WireObject } from "../protocol/messages";
+import type { EditorController } from "./controller";
+import type { MaskEntry } from "./store";
+
+interface Props {
+  objects: WireObject[];
+  labels: LabelClass[];
+  selected: number | null;
+  hidden: Set<number>;
+  frameMasks: Map<number, MaskEntry> | undefined;
+  maskCounts: Map<number, number>;
+  canAnnotate: boolean;
+  canReview: boolean;
+  newLabel: string | null;
+  setNewLabel: (l: string | null) => void;
+  ctl: EditorController;
+  onToggleHidden: (id: number) => void;
+}
+
+const REVIEW: ReviewStatus[] = ["draft", "submitted", "accepted", "rejected"];
+
+export default function ObjectPanel(p: Props) {
+  const [editing, setEditing] = useState<number | null>(null);
+  const [draft, setDraft] = useState("");
+
+  return (
+    <div className="panel">
+      <div className="panel-head">
+        <h3>Objects</h3>
+        <span className="muted small">{p.objects.length}</span>
+      </div>
+      <div className="new-object">
+        <select
+          value={p.newLabel ?? ""}
+          onChange={(e) => p.setNewLabel(e.target.value || null)}
+          disabled={!p.canAnnotate}
+          aria-label="Label for new objects"
+          data-testid="new-object-label"
+        >
+          <option value="">No label</option>
+          {p.labels.map((l) => (
+            <option key={l.id} value={l.name}>
+              {l.name}
+            </option>
+          ))}
+        </select>
+        <button
+          className="btn btn-primary btn-sm"
+          disabled={!p.canAnnotate}
+          onClick={() => p.ctl.createObject(p.newLabel)}
+          title="New object (N)"
+          data-testid="new-object"
+        >
+          + New
+        </button>
+      </div>
+      <ul className="object-list" data-testid="object-list">
+        {p.objects.length === 0 && <li className="muted small empty-row">No objects yet.</li>}
+        {p.objects.map((o, idx) => {
+          const m = p.frameMasks?.get(o.id);
+          const onFrame = m && !m.empty;
+          return (
+            <li
+              key={o.id}
+              className={`object-row ${o.id === p.selected ? "selected" : ""} ${p.hidden.has(o.id) ? "is-hidden" : ""}`}
+              onClick={() => p.ctl.select(o.id === p.selected ? null : o.id)}
+              data-testid="object-row"
+              data-object-id={o.id}
+              data-on-frame={onFrame ? "1" : "0"}
+            >
+              <span className="swatch lg" style={{ background: o.color }}>
+                {idx < 9 ? idx + 1 : ""}
+              </span>
+              <div className="object-main">
+                {editing === o.id ? (
+                  <input
+                    className="rename"
+                    autoFocus
+                    value={draft}
+                    onClick={(e) => e.stopPropagation()}
+                    onChange={(e) => setDraft(e.target.value)}
+                    onKeyDown={(e) => {
+                      e.stopPropagation();
+                      if (e.key === "Enter") {
+                        if (draft.trim() && draft !== o.name) p.ctl.renameObject(o.id, draft.trim());
+                        setEditing(null);
+                      } else if (e.key === "Escape") setEditing(null);
+                    }}
+                    onBlur={() => {
+                      if (draft.trim() && draft !== o.name) p.ctl.renameObject(o.id, draft.trim());
+                      setEditing(null);
+                    }}
+                    data-testid="rename-input"
+                  />
+                ) : (
+                  <div
+                    className="object-name"
+                    onDoubleClick={(e) => {
+                      if (!p.canAnnotate) return;
+                      e.stopPropagation();
+                      setDraft(o.name);
+                      setEditing(o.id);
+                    }}
+                  >
+                    {o.name || `object ${o.id}`}
+                  </div>
+                )}
+                <div className="object-sub">
+                  <select
+                    value={o.label ?? ""}
+                    disabled={!p.canAnnotate}
+                    onClick={(e) => e.stopPropagation()}
+                    onChange={(e) => p.ctl.setObjectLabel(o.id, e.target.value || null)}
+                    aria-label="Label"
+                  >
+                    <option value="">no label</option>
+                    {p.labels.map((l) => (
+                      <option key={l.id} value={l.name}>
+                        {l.name}
+                      </option>
+                    ))}
+                  </select>
+                  <select
+                    className={`review-select review-text-${o.review_status}`}
+                    value={o.review_status}
+                    disabled={!p.canReview && !p.canAnnotate}
+                    onClick={(e) => e.stopPropagation()}
+                    onChange={(e) => p.ctl.setReview(o.id, e.target.value as ReviewStatus)}
+                    aria-label="Review status"
+                  >
+                    {REVIEW.filter((r) => p.canReview || r === "draft" || r === "submitted" || r === o.review_status).map(
+                      (r) => (
+                        <option key={r} value={r}>
+                          {r}
+                        </option>
+                      ),
+                    )}
+                  </select>
+                  <span className="muted small" title="frames with a mask">
+                    {p.maskCounts.get(o.id) ?? 0} fr{m?.score != null ? ` · ${m.score.toFixed(2)}` : ""}
+                  </span>
+                </div>
+              </div>
+              <div className="object-actions" onClick={(e) => e.stopPropagation()}>
+                <button
+                  className="icon-btn"
+                  title={p.hidden.has(o.id) ? "Show" : "Hide"}
+                  onClick={() => p.onToggleHidden(o.id)}
+                  aria-label={p.hidden.has(o.id) ? "Show object" : "Hide object"}
+                >
+                  {p.hidden.has(o.id) ? (
+                    <svg viewBox="0 0 24 24" width="16" height="16"><path d="M3 3l18 18M10.6 10.6a2 2 0 0 0 2.8 2.8M9.9 5.1A10 10 0 0 1 12 5c5 0 9 5 10 7a13 13 0 0 1-3 3.7M6.6 6.6A13 13 0 0 0 2 12c1 2 5 7 10 7a9.7 9.7 0 0 0 4.4-1" fill="none" stroke="currentColor" strokeWidth="1.8" strokeLinecap="round" /></svg>
+                  ) : (
+                    <svg viewBox="0 0 24 24" width="16" height="16"><path d="M2 12c1-2 5-7 10-7s9 5 10 7c-1 2-5 7-10 7S3 14 2 12z" fill="none" stroke="currentColor" strokeWidth="1.8" /><circle cx="12" cy="12" r="3" fill="none" stroke="currentColor" strokeWidth="1.8" /></svg>
+                  )}
+                </button>
+                {p.canAnnotate && (
+                  <>
+                    <button
+                      className="icon-btn"
+                      title="Rename"
+                      aria-label="Rename object"
+                      onClick={() => {
+                        setDraft(o.name);
+                        setEditing(o.id);
+                      }}
+                    >
+                      <svg viewBox="0 0 24 24" width="16" height="16"><path d="M4 20h4L19 9l-4-4L4 16v4zM14 6l4 4" fill="none" stroke="currentColor" strokeWidth="1.8" strokeLinejoin="round" /></svg>
+                    </button>
+                    <button
+                      className="icon-btn danger"
+                      title="Delete"
+                      aria-label="Delete object"
+                      onClick={() => confirm(`Delete “${o.name || `object ${o.id}`}” and all its masks?`) && p.ctl.deleteObject(o.id)}
+                    >
+                      <svg viewBox="0 0 24 24" width="16" height="16"><path d="M4 7h16M9 7V4h6v3M6 7l1 13h10l1-13" fill="none" stroke="currentColor" strokeWidth="1.8" strokeLinejoin="round" /></svg>
+                    </button>
+                  </>
+                )}
+              </div>
+            </li>
+          );
+        })}
+      </ul>
+    </div>
+  );
+}

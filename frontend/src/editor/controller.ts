@@ -1,0 +1,254 @@
+// What the editor does, independent of React: turns user intents (click, box, undo, new
+// object, propagate) into protocol messages, and feeds server messages into the store.
+
+import { RequestError, ProtocolClient, type ConnectionState } from "../protocol/client";
+import type { ClientMessage, Direction, ServerMessage } from "../protocol/messages";
+import { encodeRle } from "../rle/rle";
+import { EditorStore } from "./store";
+
+export interface ControllerOptions {
+  videoId: number;
+  width: number;
+  height: number;
+  numFrames: number;
+  client: ProtocolClient;
+  store?: EditorStore;
+  onError?: (message: string) => void;
+  onInfo?: (message: string) => void;
+}
+
+interface PendingClick {
+  frame: number;
+  points: [number, number][];
+  labels: (0 | 1)[];
+  box: [number, number, number, number] | null;
+}
+
+export class EditorController {
+  readonly store: EditorStore;
+  readonly client: ProtocolClient;
+  connection: ConnectionState;
+  selected: number | null = null;
+  /** Objects this tab asked for, so their creation selects them. */
+  private awaitingCreate: PendingClick[] | null = null;
+  private listeners = new Set<() => void>();
+  private unsubs: (() => void)[] = [];
+
+  constructor(private opts: ControllerOptions) {
+    this.store = opts.store ?? new EditorStore();
+    this.client = opts.client;
+    this.connection = this.client.state;
+    this.unsubs.push(this.client.onMessage((m) => this.handle(m)));
+    this.unsubs.push(
+      this.client.onState((s) => {
+        this.connection = s;
+        this.notify();
+      }),
+    );
+  }
+
+  dispose(): void {
+    for (const u of this.unsubs) u();
+    this.client.close();
+  }
+
+  onChange(fn: () => void): () => void {
+    this.listeners.add(fn);
+    return () => this.listeners.delete(fn);
+  }
+
+  private notify(): void {
+    for (const fn of [...this.listeners]) fn();
+  }
+
+  select(id: number | null): void {
+    this.selected = id;
+    this.notify();
+  }
+
+  /** Entry point for every server message (tests and the debug hook call it directly). */
+  handle(msg: ServerMessage): void {
+    if (msg.type === "masks" && typeof performance !== "undefined") {
+      performance.mark(`maskflow:masks:${msg.seq}:${msg.frame}`);
+    }
+    this.store.apply(msg);
+    if (msg.type === "object.deleted" && msg.object.id === this.selected) this.select(null);
+    if (msg.type === "error" && msg.req == null) this.opts.onError?.(msg.message);
+    if (msg.type === "propagation.done") {
+      const r = this.store.propagation?.result;
+      if (r === "failed" || r === "worker_lost") this.opts.onError?.(`Propagation ${r.replace("_", " ")}.`);
+    }
+  }
+
+  private async request(msg: ClientMessage): Promise<{ seq: number | null } | null> {
+    try {
+      return await this.client.request(msg);
+    } catch (e) {
+      const err = e as RequestError;
+      this.opts.onError?.(err.message || String(e));
+      return null;
+    }
+  }
+
+  // ---- objects ------------------------------------------------------------------------
+  async createObject(label: string | null, name?: string, then?: PendingClick): Promise<number | null> {
+    const count = this.store.objects.size + 1;
+    const before = new Set(this.store.objects.keys());
+    const ack = await this.request({
+      type: "object.create",
+      label: label || null,
+      name: name ?? `${label || "object"} ${count}`,
+    });
+    if (!ack) return null;
+    // object.created is broadcast after commit; it may land just before or after the ack.
+    const id = await this.waitFor(() => {
+      for (const o of this.store.objects.values()) if (!before.has(o.id) && o.seq === ack.seq) return o.id;
+      return null;
+    });
+    if (id !== null) {
+      this.select(id);
+      if (then) await this.sendPrompt(id, then.frame, then.points, then.labels, then.box, false);
+    }
+    return id;
+  }
+
+  private waitFor<T>(probe: () => T | null, timeoutMs = 5000): Promise<T | null> {
+    const now = probe();
+    if (now !== null) return Promise.resolve(now);
+    return new Promise((resolve) => {
+      const unsub = this.store.subscribe(() => {
+        const v = probe();
+        if (v !== null) {
+          unsub();
+          clearTimeout(timer);
+          resolve(v);
+        }
+      });
+      const timer = setTimeout(() => {
+        unsub();
+        resolve(null);
+      }, timeoutMs);
+    });
+  }
+
+  renameObject(id: number, name: string): void {
+    void this.request({ type: "object.update", object_id: id, name });
+  }
+
+  setObjectLabel(id: number, label: string | null): void {
+    void this.request({ type: "object.update", object_id: id, label });
+  }
+
+  setReview(id: number, review_status: "draft" | "submitted" | "accepted" | "rejected"): void {
+    void this.request({ type: "object.update", object_id: id, review_status });
+  }
+
+  deleteObject(id: number): void {
+    void this.request({ type: "object.delete", object_id: id });
+  }
+
+  // ---- prompts ------------------------------------------------------------------------
+  private inImage(x: number, y: number): boolean {
+    return x >= 0 && y >= 0 && x < this.opts.width && y < this.opts.height;
+  }
+
+  /** A click: label 1 adds to the object, 0 removes. No object selected → create one. */
+  async click(frame: number, x: number, y: number, label: 0 | 1, newObjectLabel: string | null): Promise<void> {
+    if (!this.inImage(x, y)) return;
+    const pt: [number, number] = [Math.round(x * 10) / 10, Math.round(y * 10) / 10];
+    if (this.selected === null || !this.store.objects.has(this.selected)) {
+      if (this.awaitingCreate) return;
+      this.awaitingCreate = [];
+      try {
+        await this.createObject(newObjectLabel, undefined, { frame, points: [pt], labels: [label], box: null });
+      } finally {
+        this.awaitingCreate = null;
+      }
+      return;
+    }
+    await this.sendPrompt(this.selected, frame, [pt], [label], null, false);
+  }
+
+  async box(frame: number, x0: number, y0: number, x1: number, y1: number, newObjectLabel: string | null): Promise<void> {
+    const clamp = (v: number, hi: number) => Math.max(0, Math.min(hi - 1, v));
+    const b: [number, number, number, number] = [
+      Math.round(clamp(Math.min(x0, x1), this.opts.width)),
+      Math.round(clamp(Math.min(y0, y1), this.opts.height)),
+      Math.round(clamp(Math.max(x0, x1), this.opts.width)),
+      Math.round(clamp(Math.max(y0, y1), this.opts.height)),
+    ];
+    if (this.selected === null || !this.store.objects.has(this.selected)) {
+      await this.createObject(newObjectLabel, undefined, { frame, points: [], labels: [], box: b });
+      return;
+    }
+    // SAM 2 takes a box only as a fresh prompt of that frame; keep the frame's clicks.
+    const prev = this.store.promptAt(this.selected, frame);
+    await this.sendPrompt(this.selected, frame, prev?.points ?? [], prev?.labels ?? [], b, true);
+  }
+
+  private async sendPrompt(
+    objectId: number,
+    frame: number,
+    points: [number, number][],
+    labels: (0 | 1)[],
+    box: [number, number, number, number] | null,
+    clearOld: boolean,
+  ): Promise<void> {
+    const msg: ClientMessage = { type: "prompt.add", object_id: objectId, frame, clear_old: clearOld };
+    if (points.length) {
+      msg.points = points;
+      msg.labels = labels;
+    }
+    if (box) msg.box = box;
+    await this.request(msg);
+  }
+
+  /** Removes the selected object's last click on this frame by re-prompting the rest. */
+  async undo(frame: number): Promise<boolean> {
+    const id = this.selected;
+    if (id === null) return false;
+    const p = this.store.promptAt(id, frame);
+    if (!p || (p.points.length === 0 && !p.box)) return false;
+    const points = p.points.slice(0, -1);
+    const labels = p.labels.slice(0, -1);
+    const box = p.points.length ? p.box : null; // the box goes last, once the clicks are gone
+    if (points.length || box) await this.sendPrompt(id, frame, points, labels, box, true);
+    else await this.clearFrame(frame, id);
+    return true;
+  }
+
+  /** Clears an object's prompts on a frame: an empty mask prompt resets SAM 2's input there. */
+  async clearFrame(frame: number, objectId: number | null = this.selected): Promise<void> {
+    if (objectId === null) return;
+    const empty = encodeRle(new Uint8Array(0), this.opts.height, this.opts.width);
+    await this.request({
+      type: "prompt.mask",
+      object_id: objectId,
+      frame,
+      rle: { size: [this.opts.height, this.opts.width], counts: empty.counts },
+    });
+  }
+
+  // ---- propagation ----------------------------------------------------------------------
+  async propagate(frame: number, direction: Direction, onlySelected: boolean): Promise<void> {
+    if (this.store.objects.size === 0) {
+      this.opts.onError?.("Add an object with a click before propagating.");
+      return;
+    }
+    const msg: ClientMessage = { type: "propagate.start", frame, direction };
+    if (onlySelected && this.selected !== null) msg.object_ids = [this.selected];
+    this.store.startPropagation(this.store.you);
+    const ack = await this.request(msg);
+    if (!ack && this.store.propagation?.running && this.store.propagation.total === 0) {
+      this.store.apply({ type: "propagation.done", cancelled: true, reason: "failed" });
+    }
+  }
+
+  cancelPropagation(): void {
+    void this.request({ type: "propagate.cancel" });
+  }
+
+  presence(frame: number): void {
+    this.client.send({ type: "presence", frame, object_id: this.selected });
+  }
+}

@@ -1,0 +1,331 @@
+// Editor state for one video: objects, per-frame masks, prompts, timeline, presence and
+// propagation. A plain class fed by protocol messages and REST loads; React subscribes via
+// useSyncExternalStore, and the canvas painter listens for mask changes of its frame.
+
+import type { RestMask, TimelineTrack } from "../api/types";
+import type {
+  MaskSource,
+  ModelOut,
+  PresenceUser,
+  PromptOut,
+  Rle,
+  ServerMessage,
+  WireObject,
+} from "../protocol/messages";
+import { decodeCounts } from "../rle/rle";
+
+export interface MaskEntry {
+  rle: Rle;
+  score: number | null;
+  source: MaskSource;
+  seq: number;
+  empty: boolean;
+}
+
+export interface FramePrompt {
+  points: [number, number][];
+  labels: (0 | 1)[];
+  box: [number, number, number, number] | null;
+  by: string | null;
+}
+
+export interface Track {
+  maskFrames: Set<number>;
+  promptFrames: Set<number>;
+}
+
+export interface PropagationState {
+  running: boolean;
+  done: number;
+  total: number;
+  frame: number;
+  by: string | null;
+  result: "done" | "cancelled" | "superseded" | "failed" | "worker_lost" | null;
+}
+
+type FrameListener = (frame: number) => void;
+
+export function isEmptyRle(rle: Rle): boolean {
+  try {
+    const c = decodeCounts(rle.counts);
+    for (let i = 1; i < c.length; i += 2) if (c[i] > 0) return false;
+    return true;
+  } catch {
+    return true;
+  }
+}
+
+const key = (objectId: number, frame: number) => `${objectId}:${frame}`;
+
+export class EditorStore {
+  version = 0;
+  objects = new Map<number, WireObject>();
+  hidden = new Set<number>();
+  /** frame → object id → mask */
+  masks = new Map<number, Map<number, MaskEntry>>();
+  /** frames whose REST masks were loaded (or are loading) */
+  loadedFrames = new Set<number>();
+  prompts = new Map<string, FramePrompt>();
+  tracks = new Map<number, Track>();
+  users: PresenceUser[] = [];
+  propagation: PropagationState | null = null;
+  model: ModelOut | null = null;
+  role: string | null = null;
+  you: string | null = null;
+  seq = 0;
+  /** Bumped by each live mask change; REST loads started earlier must not overwrite it. */
+  private liveEpoch = 0;
+  private liveTouched = new Map<string, number>();
+
+  private listeners = new Set<() => void>();
+  private frameListeners = new Set<FrameListener>();
+  private scheduled = false;
+
+  subscribe = (fn: () => void): (() => void) => {
+    this.listeners.add(fn);
+    return () => this.listeners.delete(fn);
+  };
+  getVersion = (): number => this.version;
+
+  /** Called synchronously when masks of a frame change (the overlay paints at once). */
+  onFrameMasks(fn: FrameListener): () => void {
+    this.frameListeners.add(fn);
+    return () => this.frameListeners.delete(fn);
+  }
+
+  /** React listeners are batched to one notification per microtask. */
+  private changed(): void {
+    this.version++;
+    if (this.scheduled) return;
+    this.scheduled = true;
+    queueMicrotask(() => {
+      this.scheduled = false;
+      for (const fn of [...this.listeners]) fn();
+    });
+  }
+
+  private track(objectId: number): Track {
+    let t = this.tracks.get(objectId);
+    if (!t) {
+      t = { maskFrames: new Set(), promptFrames: new Set() };
+      this.tracks.set(objectId, t);
+    }
+    return t;
+  }
+
+  sortedObjects(): WireObject[] {
+    return [...this.objects.values()].sort((a, b) => a.id - b.id);
+  }
+
+  masksAt(frame: number): Map<number, MaskEntry> | undefined {
+    return this.masks.get(frame);
+  }
+
+  promptAt(objectId: number, frame: number): FramePrompt | undefined {
+    return this.prompts.get(key(objectId, frame));
+  }
+
+  promptsAt(frame: number): { objectId: number; prompt: FramePrompt }[] {
+    const out: { objectId: number; prompt: FramePrompt }[] = [];
+    for (const [k, p] of this.prompts) {
+      const [o, f] = k.split(":").map(Number);
+      if (f === frame && this.objects.has(o)) out.push({ objectId: o, prompt: p });
+    }
+    return out;
+  }
+
+  setHidden(objectId: number, hidden: boolean): void {
+    if (hidden) this.hidden.add(objectId);
+    else this.hidden.delete(objectId);
+    this.changed();
+  }
+
+  // ---- REST loads ------------------------------------------------------------------
+  loadObjects(objects: WireObject[]): void {
+    for (const o of objects) this.upsertObject(o);
+    this.changed();
+  }
+
+  loadTimeline(tracks: TimelineTrack[]): void {
+    for (const t of tracks) {
+      const tr = this.track(t.object_id);
+      for (const f of t.mask_frames) tr.maskFrames.add(f);
+      for (const f of t.prompt_frames) tr.promptFrames.add(f);
+    }
+    this.changed();
+  }
+
+  /** Returns the epoch to pass to loadFrameMasks, taken before the request is sent. */
+  beginFrameLoad(frame: number): number {
+    this.loadedFrames.add(frame);
+    return this.liveEpoch;
+  }
+
+  failFrameLoad(frame: number): void {
+    this.loadedFrames.delete(frame);
+  }
+
+  loadFrameMasks(frame: number, rows: RestMask[], epoch: number): void {
+    let m = this.masks.get(frame);
+    if (!m) {
+      m = new Map();
+      this.masks.set(frame, m);
+    }
+    for (const r of rows) {
+      if (!this.objects.has(r.object_id)) continue;
+      // A live message that arrived after this request started is newer: keep it.
+      if ((this.liveTouched.get(key(r.object_id, frame)) ?? -1) >= epoch) continue;
+      m.set(r.object_id, {
+        rle: r.rle,
+        score: r.score,
+        source: r.source,
+        seq: 0,
+        empty: isEmptyRle(r.rle),
+      });
+    }
+    this.emitFrame(frame);
+    this.changed();
+  }
+
+  // ---- protocol ----------------------------------------------------------------------
+  apply(msg: ServerMessage): void {
+    switch (msg.type) {
+      case "session.state": {
+        this.model = msg.model ?? null;
+        this.role = msg.role ?? this.role;
+        this.you = msg.you ?? this.you;
+        this.users = msg.users ?? [];
+        const live = new Set(msg.objects.map((o) => o.id));
+        for (const id of [...this.objects.keys()]) if (!live.has(id)) this.removeObject(id);
+        for (const o of msg.objects) this.upsertObject(o);
+        this.seq = Math.max(this.seq, msg.seq);
+        break;
+      }
+      case "object.created":
+      case "object.updated":
+        this.upsertObject(msg.object);
+        this.seq = Math.max(this.seq, msg.seq);
+        break;
+      case "object.deleted":
+        this.removeObject(msg.object.id);
+        this.seq = Math.max(this.seq, msg.seq);
+        break;
+      case "masks":
+        this.applyMasks(msg.frame, msg.seq, msg.source, msg.masks);
+        this.seq = Math.max(this.seq, msg.seq);
+        break;
+      case "prompt.added":
+        this.applyPrompt(msg.prompt, msg.by);
+        this.seq = Math.max(this.seq, msg.seq);
+        break;
+      case "propagation.progress":
+        this.propagation = {
+          running: true,
+          done: msg.done,
+          total: msg.total,
+          frame: msg.frame,
+          by: msg.by ?? null,
+          result: null,
+        };
+        break;
+      case "propagation.done": {
+        const prev = this.propagation;
+        this.propagation = {
+          running: false,
+          done: msg.done ?? prev?.done ?? 0,
+          total: msg.total ?? prev?.total ?? 0,
+          frame: prev?.frame ?? 0,
+          by: msg.by ?? prev?.by ?? null,
+          result: msg.cancelled ? (msg.reason ?? "cancelled") : (msg.reason ?? "done"),
+        };
+        break;
+      }
+      case "presence":
+        this.users = msg.users;
+        break;
+      case "sync.done":
+        this.seq = Math.max(this.seq, msg.seq);
+        break;
+      default:
+        return;
+    }
+    this.changed();
+  }
+
+  /** Marks a propagation as started locally, before the first progress message arrives. */
+  startPropagation(by: string | null): void {
+    this.propagation = { running: true, done: 0, total: 0, frame: 0, by, result: null };
+    this.changed();
+  }
+
+  private upsertObject(o: WireObject): void {
+    const prev = this.objects.get(o.id);
+    if (prev && (prev.seq ?? 0) > (o.seq ?? 0)) return;
+    this.objects.set(o.id, { ...o });
+    this.track(o.id);
+  }
+
+  private removeObject(id: number): void {
+    this.objects.delete(id);
+    this.tracks.delete(id);
+    this.hidden.delete(id);
+    for (const [frame, m] of this.masks) if (m.delete(id)) this.emitFrame(frame);
+    for (const k of [...this.prompts.keys()]) if (k.startsWith(`${id}:`)) this.prompts.delete(k);
+  }
+
+  private applyMasks(
+    frame: number,
+    seq: number,
+    source: MaskSource,
+    masks: { object_id: number; rle: Rle; score: number | null }[],
+  ): void {
+    let m = this.masks.get(frame);
+    if (!m) {
+      m = new Map();
+      this.masks.set(frame, m);
+    }
+    let touched = false;
+    for (const mk of masks) {
+      if (!this.objects.has(mk.object_id)) continue;
+      const prev = m.get(mk.object_id);
+      if (prev && prev.seq > seq) continue; // a replayed or late older mask
+      const empty = isEmptyRle(mk.rle);
+      m.set(mk.object_id, { rle: mk.rle, score: mk.score, source, seq, empty });
+      this.liveTouched.set(key(mk.object_id, frame), this.liveEpoch);
+      const tr = this.track(mk.object_id);
+      if (empty) tr.maskFrames.delete(frame);
+      else tr.maskFrames.add(frame);
+      touched = true;
+    }
+    this.liveEpoch++;
+    if (touched) this.emitFrame(frame);
+  }
+
+  private applyPrompt(p: PromptOut, by: string | null): void {
+    const k = key(p.object_id, p.frame);
+    if (!this.objects.has(p.object_id)) return;
+    if (p.kind === "mask") {
+      // A mask prompt replaces the frame's clicks in SAM 2.
+      this.prompts.delete(k);
+      this.track(p.object_id).promptFrames.add(p.frame);
+      return;
+    }
+    const prev = p.clear_old ? undefined : this.prompts.get(k);
+    const next: FramePrompt = {
+      points: [...(prev?.points ?? [])],
+      labels: [...(prev?.labels ?? [])],
+      box: p.box && p.box.length === 4 ? (p.box as [number, number, number, number]) : (prev?.box ?? null),
+      by,
+    };
+    (p.points ?? []).forEach((pt, i) => {
+      next.points.push([pt[0], pt[1]]);
+      next.labels.push((p.labels?.[i] ?? 1) ? 1 : 0);
+    });
+    this.prompts.set(k, next);
+    this.track(p.object_id).promptFrames.add(p.frame);
+  }
+
+  private emitFrame(frame: number): void {
+    for (const fn of [...this.frameListeners]) fn(frame);
+  }
+}
