@@ -28,8 +28,12 @@ def label_lines(rles: dict[int, dict], class_of: dict[int, int], h: int, w: int)
         if M.area(rle) == 0:
             continue
         for poly in polygons(M.decode(rle)):
-            xs = np.clip((poly[:, 0] + 0.5) / w, 0, 1)
-            ys = np.clip((poly[:, 1] + 0.5) / h, 0, 1)
+            # Pixel-centre vertices over the image size, as Ultralytics' own converter
+            # writes them: scaled back and filled (cv2.fillPoly) they give the mask again.
+            # The 0.01 px nudge keeps 6-decimal rounding from landing a vertex just below
+            # its pixel, where readers that truncate to int (Ultralytics does) lose a row.
+            xs = np.clip((poly[:, 0] + 0.01) / w, 0, 1)
+            ys = np.clip((poly[:, 1] + 0.01) / h, 0, 1)
             coords = " ".join(f"{x:.6f} {y:.6f}" for x, y in zip(xs, ys))
             lines.append(f"{class_of[number]} {coords}")
     return lines
