@@ -12,7 +12,7 @@ import threading
 from collections import deque
 
 from django.conf import settings
-from django.db import close_old_connections
+from django.db import close_old_connections, connections
 
 log = logging.getLogger(__name__)
 
@@ -66,6 +66,11 @@ class InferenceThread(threading.Thread):
         self.idle = threading.Event()
         self.runner = None
 
+    def drain(self, timeout: float = 30.0) -> bool:
+        """Close this thread's DB connections once the queue is empty (tests drop the DB)."""
+        self.put({"op": "close_db"})
+        return self.idle.wait(timeout)
+
     def put(self, cmd: dict) -> None:
         self.idle.clear()
         self.queue.put(cmd)
@@ -98,6 +103,8 @@ class InferenceThread(threading.Thread):
                     cont = self.runner.propagate(job, self._should_yield)
                     if cont is not None:
                         self.active.append(cont)
+                elif cmd["op"] == "close_db":
+                    connections.close_all()
                 elif cmd["op"] == "propagate":
                     self.active.append(cmd)
                 else:

@@ -1,0 +1,317 @@
+"""The video room consumer in the embedded mode, driven with WebsocketCommunicator."""
+from __future__ import annotations
+
+import asyncio
+import json
+
+import numpy as np
+import pytest
+from channels.db import database_sync_to_async
+from channels.layers import get_channel_layer
+from channels.testing import WebsocketCommunicator
+from rest_framework.authtoken.models import Token
+
+from inference import decode_rle
+from webapp.annotations.models import FrameMask, Object, Prompt
+from webapp.asgi import application
+from webapp.realtime import protocol as p
+from webapp.realtime.broadcast import group_name
+
+pytestmark = pytest.mark.django_db(transaction=True)
+SEQ_TYPES = {"object.created", "object.updated", "object.deleted", "prompt.added", "masks"}
+
+
+def db(fn):
+    """Run ORM code off the loop on Channels' DB thread (it closes its connections)."""
+    return database_sync_to_async(fn)()
+
+
+async def connect(user, video, origin: bytes | None = None) -> tuple[WebsocketCommunicator, dict]:
+    token = await db(lambda: Token.objects.get_or_create(user=user)[0].key)
+    headers = [(b"authorization", f"Token {token}".encode()), (b"host", b"testserver")]
+    if origin is not None:
+        headers.append((b"origin", origin))
+    comm = WebsocketCommunicator(application, f"/ws/videos/{video.pk}/", headers=headers)
+    ok, _ = await comm.connect()
+    assert ok
+    state = await comm.receive_json_from(timeout=10)
+    return comm, state
+
+
+async def recv_until(comm, pred, timeout=30.0, seen=None):
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while True:
+        msg = await comm.receive_json_from(timeout=max(0.01, deadline - loop.time()))
+        p.SERVER_ADAPTER.validate_python(msg)  # everything the server sends fits the schema
+        if seen is not None:
+            seen.append(msg)
+        if pred(msg):
+            return msg
+
+
+async def request(comm, msg, seen=None, timeout=30.0):
+    req = f"r{id(msg)}"
+    await comm.send_json_to(dict(msg, req=req))
+    return await recv_until(comm, lambda m: m.get("req") == req and m["type"] in ("ack", "error"),
+                            timeout, seen)
+
+
+async def test_it_sends_session_state_with_model_and_video_info_on_connect(room):
+    video, users = room
+    comm, state = await connect(users["owner"], video)
+    p.SERVER_ADAPTER.validate_python(state)
+    assert state["type"] == "session.state"
+    assert state["video"]["num_frames"] == video.num_frames
+    assert state["model"] == {"name": "random-tiny", "random_weights": True}
+    assert [u["username"] for u in state["users"]] == ["owner"]
+    assert state["role"] == "owner"
+    await comm.disconnect()
+
+
+async def test_two_clients_see_each_others_objects_prompts_masks_and_propagation(room):
+    video, users = room
+    a, _ = await connect(users["owner"], video)
+    b, _ = await connect(users["annotator"], video)
+    seen_b: list = []
+    ack = await request(a, {"type": "object.create", "label": "disc", "name": "ball"})
+    assert ack["type"] == "ack"
+    created = await recv_until(b, lambda m: m["type"] == "object.created", seen=seen_b)
+    oid = created["object"]["id"]
+    assert created["object"]["label"] == "disc" and created["by"] == "owner"
+
+    ack = await request(b, {"type": "prompt.add", "object_id": oid, "frame": 0,
+                            "points": [[40, 40]], "labels": [1]}, seen=seen_b)
+    assert ack["type"] == "ack"
+    got = await recv_until(a, lambda m: m["type"] == "masks" and m["source"] == "prompt")
+    assert got["frame"] == 0 and got["by"] == "annotator"
+    rle = got["masks"][0]["rle"]
+    assert rle["size"] == [video.height, video.width]
+    assert decode_rle(rle).shape == (video.height, video.width)
+
+    await request(a, {"type": "propagate.start", "frame": 0, "direction": "forward"})
+    done = await recv_until(b, lambda m: m["type"] == "propagation.done", timeout=120, seen=seen_b)
+    assert done["cancelled"] is False and done["done"] == done["total"] == video.num_frames
+    frames = {m["frame"] for m in seen_b if m["type"] == "masks" and m["source"] == "propagation"}
+    assert frames == set(range(video.num_frames))
+    assert any(m["type"] == "propagation.progress" for m in seen_b)
+    stored = await db(
+        lambda: sorted(FrameMask.objects.filter(object_id=oid).values_list("frame", flat=True)))
+    assert stored == list(range(video.num_frames))
+    await a.disconnect()
+    await b.disconnect()
+
+
+async def test_a_viewer_watches_but_every_edit_is_forbidden(room):
+    video, users = room
+    comm, _ = await connect(users["viewer"], video)
+    for msg in ({"type": "object.create", "name": "x"},
+                {"type": "propagate.start", "direction": "forward"},
+                {"type": "propagate.cancel"}):
+        reply = await request(comm, msg)
+        assert reply["type"] == "error" and reply["code"] == "forbidden", reply
+    await comm.send_json_to({"type": "ping"})
+    assert (await comm.receive_json_from(timeout=5))["type"] == "pong"
+    assert await db(lambda: Object.objects.filter(video=video).count()) == 0
+    await comm.disconnect()
+
+
+async def test_bad_messages_get_errors_and_the_socket_stays_usable(room):
+    video, users = room
+    comm, _ = await connect(users["owner"], video)
+    ack = await request(comm, {"type": "object.create"})
+    oid = (await db(lambda: Object.objects.get(video=video))).pk
+    assert ack["type"] == "ack"
+    w, h, n = video.width, video.height, video.num_frames
+    point = {"type": "prompt.add", "object_id": oid, "points": [[5, 5]], "labels": [1]}
+    cases = [
+        ("this is {not json", "bad_message"),
+        (json.dumps({"type": "no.such"}), "bad_message"),
+        (json.dumps({"type": "prompt.add", "frame": 1}), "bad_message"),
+        (json.dumps({"type": "ping", "extra": 1}), "bad_message"),
+        ("x" * (p.MAX_MESSAGE_BYTES + 1), "too_large"),
+        (json.dumps(dict(point, frame=n)), "out_of_range"),
+        (json.dumps(dict(point, frame=-1)), "out_of_range"),
+        (json.dumps(dict(point, frame=0, points=[[w + 50, h + 50]])), "out_of_range"),
+        (json.dumps({"type": "prompt.add", "object_id": oid, "frame": 0,
+                     "box": [w - 10, h - 10, w + 10, h + 10]}), "out_of_range"),
+        (json.dumps(dict(point, frame=0, object_id=oid + 999)), "not_found"),
+        (json.dumps({"type": "prompt.mask", "object_id": oid, "frame": 0,
+                     "rle": {"size": [h + 1, w], "counts": "0"}}), "out_of_range"),
+        (json.dumps({"type": "presence", "frame": n}), "out_of_range"),
+    ]
+    for raw, code in cases:
+        await comm.send_to(text_data=raw)
+        err = await recv_until(comm, lambda m: m["type"] == "error", timeout=10)
+        assert err["code"] == code, (raw[:80], err)
+        await comm.send_json_to({"type": "ping", "req": "after"})
+        pong = await recv_until(comm, lambda m: m["type"] == "pong", timeout=10)
+        assert pong["req"] == "after"
+    assert await db(lambda: Prompt.objects.filter(video=video).count()) == 0
+    await comm.disconnect()
+
+
+async def test_it_rate_limits_a_flood_and_recovers(room):
+    video, users = room
+    comm, _ = await connect(users["owner"], video)
+    for _ in range(200):
+        await comm.send_to(text_data="{}")
+    codes = []
+    while len(codes) < 200:
+        msg = await comm.receive_json_from(timeout=5)
+        if msg["type"] == "error":
+            codes.append(msg["code"])
+    assert "rate_limited" in codes and "bad_message" in codes
+    await asyncio.sleep(0.2)
+    await comm.send_json_to({"type": "ping"})
+    assert (await recv_until(comm, lambda m: m["type"] == "pong", 5))["type"] == "pong"
+    await comm.disconnect()
+
+
+async def test_a_foreign_origin_is_refused_and_same_origin_accepted(room):
+    video, users = room
+    token = await db(lambda: Token.objects.get_or_create(user=users["owner"])[0].key)
+    bad = WebsocketCommunicator(application, f"/ws/videos/{video.pk}/", headers=[
+        (b"authorization", f"Token {token}".encode()), (b"host", b"testserver"),
+        (b"origin", b"http://evil.example")])
+    ok, _ = await bad.connect()
+    assert not ok
+    good, state = await connect(users["owner"], video, origin=b"http://testserver")
+    assert state["type"] == "session.state"
+    await good.disconnect()
+
+
+async def test_a_non_member_and_an_anonymous_client_are_closed(room):
+    video, users = room
+    comm = WebsocketCommunicator(application, f"/ws/videos/{video.pk}/")
+    await comm.connect()
+    assert (await comm.receive_output(timeout=5))["code"] == 4401
+    comm, _ = None, None
+    token = await db(lambda: Token.objects.get_or_create(user=users["outsider"])[0].key)
+    comm = WebsocketCommunicator(application, f"/ws/videos/{video.pk}/",
+                                 headers=[(b"authorization", f"Token {token}".encode())])
+    await comm.connect()
+    assert (await comm.receive_output(timeout=5))["code"] == 4404
+
+
+async def test_presence_is_shared_and_cleaned_up_on_disconnect(room):
+    video, users = room
+    a, _ = await connect(users["owner"], video)
+    b, _ = await connect(users["annotator"], video)
+    await a.send_json_to({"type": "presence", "frame": 3})
+    got = await recv_until(b, lambda m: m["type"] == "presence" and any(
+        u["username"] == "owner" and u["frame"] == 3 for u in m["users"]))
+    assert {"username": "owner", "frame": 3, "object_id": None} in got["users"]
+    await a.disconnect()
+    gone = await recv_until(b, lambda m: m["type"] == "presence" and
+                            [u["username"] for u in m["users"]] == ["annotator"])
+    assert len(gone["users"]) == 1
+    await b.disconnect()
+    layer = get_channel_layer()
+    assert not layer.groups.get(group_name(video.pk))
+
+
+async def test_cancel_stops_a_propagation_and_a_prompt_does_not_wait_behind_one(room):
+    video, users = room
+    a, _ = await connect(users["owner"], video)
+    await request(a, {"type": "object.create"})
+    await request(a, {"type": "object.create"})
+    o1, o2 = await db(
+        lambda: list(Object.objects.filter(video=video).values_list("pk", flat=True)))
+    for oid, x in ((o1, 30), (o2, 100)):
+        await request(a, {"type": "prompt.add", "object_id": oid, "frame": 0,
+                          "points": [[x, 40]], "labels": [1]})
+        await recv_until(a, lambda m: m["type"] == "masks" and m["masks"][0]["object_id"] == oid)
+    # Preemption: a prompt sent during a propagation is answered before it ends, and the
+    # propagation still finishes every frame.
+    seen: list = []
+    await request(a, {"type": "propagate.start", "frame": 0, "direction": "forward",
+                      "object_ids": [o1]}, seen=seen)
+    await recv_until(a, lambda m: m["type"] == "masks" and m["source"] == "propagation", seen=seen)
+    await request(a, {"type": "prompt.add", "object_id": o2, "frame": 5, "points": [[90, 50]],
+                      "labels": [1]}, seen=seen)
+    await recv_until(a, lambda m: m["type"] == "propagation.done", timeout=120, seen=seen)
+    kinds = [(m["type"], m.get("source")) for m in seen]
+    prompt_at = kinds.index(("masks", "prompt"))
+    assert ("propagation.done", None) == kinds[-1] and prompt_at < len(kinds) - 1
+    assert seen[-1]["cancelled"] is False and seen[-1]["done"] == video.num_frames
+    prop_frames = {m["frame"] for m in seen if m["type"] == "masks" and m["source"] == "propagation"}
+    assert prop_frames == set(range(video.num_frames))
+    assert all(mm["object_id"] == o1 for m in seen if m["type"] == "masks"
+               and m["source"] == "propagation" for mm in m["masks"])
+    # Cancel right after start: done says cancelled and stops early.
+    await request(a, {"type": "propagate.start", "frame": 0, "direction": "forward"})
+    await request(a, {"type": "propagate.cancel"})
+    done = await recv_until(a, lambda m: m["type"] == "propagation.done", timeout=60)
+    assert done["cancelled"] is True and done["reason"] == "cancelled"
+    assert done["done"] < done["total"]
+    await a.disconnect()
+
+
+async def test_sync_replays_every_change_in_seq_order_and_matches_live_state(room):
+    video, users = room
+    a, _ = await connect(users["owner"], video)
+    live: list = []
+    await request(a, {"type": "object.create", "name": "keep"}, seen=live)
+    await request(a, {"type": "object.create", "name": "drop"}, seen=live)
+    keep, drop = await db(
+        lambda: list(Object.objects.filter(video=video).values_list("pk", flat=True)))
+    for oid in (keep, drop):
+        await request(a, {"type": "prompt.add", "object_id": oid, "frame": 2, "box": [10, 10, 60, 60]},
+                      seen=live)
+        await recv_until(a, lambda m: m["type"] == "masks" and m["masks"][0]["object_id"] == oid,
+                         seen=live)
+    await request(a, {"type": "propagate.start", "direction": "both", "frame": 2, "max_frames": 5},
+                  seen=live)
+    await recv_until(a, lambda m: m["type"] == "propagation.done", timeout=120, seen=live)
+    cut = max(m.get("seq", 0) for m in live if m["type"] == "masks" and m["source"] == "prompt")
+    await request(a, {"type": "object.update", "object_id": keep, "name": "kept"}, seen=live)
+    await request(a, {"type": "object.delete", "object_id": drop}, seen=live)
+    await a.disconnect()
+
+    c, state = await connect(users["annotator"], video)
+    await c.send_json_to({"type": "sync", "since_seq": 0, "req": "s"})
+    replay: list = []
+    done = await recv_until(c, lambda m: m["type"] == "sync.done", seen=replay)
+    replay = [m for m in replay if m["type"] in SEQ_TYPES | {"sync.done"}]
+    seqs = [m["seq"] for m in replay[:-1]]
+    assert seqs == sorted(seqs) and done["seq"] == state["seq"] >= seqs[-1] and done["req"] == "s"
+    objs = {m["object"]["id"]: m["type"] for m in replay if m["type"].startswith("object.")}
+    assert objs == {keep: "object.created", drop: "object.deleted"}
+
+    def final(msgs):
+        out = {}
+        for m in msgs:
+            if m["type"] == "masks":
+                for mm in m["masks"]:
+                    out[(mm["object_id"], m["frame"])] = mm["rle"]
+        return out
+
+    want = {k: v for k, v in final(live).items() if k[0] == keep}
+    assert final(replay) == want and len(want) == 7  # frames 0..6 around frame 2
+    # A partial sync only brings what changed after the cut.
+    await c.send_json_to({"type": "sync", "since_seq": cut})
+    partial: list = []
+    await recv_until(c, lambda m: m["type"] == "sync.done", seen=partial)
+    partial = [m for m in partial if m["type"] in SEQ_TYPES]
+    assert partial and all(m["seq"] > cut for m in partial)
+    assert {m["type"] for m in partial} == {"masks", "object.created", "object.deleted"}
+    await c.disconnect()
+
+
+async def test_a_mask_prompt_sets_the_mask(room):
+    video, users = room
+    a, _ = await connect(users["owner"], video)
+    await request(a, {"type": "object.create"})
+    oid = (await db(lambda: Object.objects.get(video=video))).pk
+    from inference import encode_mask
+
+    m = np.zeros((video.height, video.width), bool)
+    m[20:60, 30:90] = True
+    ack = await request(a, {"type": "prompt.mask", "object_id": oid, "frame": 4,
+                            "rle": encode_mask(m)})
+    assert ack["type"] == "ack"
+    got = await recv_until(a, lambda m: m["type"] == "masks" and m["frame"] == 4)
+    out = decode_rle(got["masks"][0]["rle"])
+    assert (out & m).sum() / (out | m).sum() > 0.9
+    await a.disconnect()
