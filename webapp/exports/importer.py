@@ -13,7 +13,7 @@ from webapp.annotations.seq import next_seq
 from webapp.exports import masks as M
 from webapp.exports.archive import ArchiveError, SafeArchive
 from webapp.exports.formats import READERS
-from webapp.exports.formats.base import dir_name
+from webapp.exports.formats.base import UNLABELED, dir_name
 from webapp.exports.models import ImportJob, JobStatus
 from webapp.projects.models import PALETTE, LabelClass
 
@@ -64,9 +64,12 @@ def _store(job: ImportJob, reader) -> dict:
         def make(key) -> Object:
             t = reader.tracks.get(key)
             category = t.category if t else None
+            if category == UNLABELED:
+                category = None
             label = labels.get(category.lower()) if category else None
             if category and label is None:
-                msg = f"category {category!r} is not a label of this project; kept as the name"
+                msg = (f"category {category!r} is not a label of this project; "
+                       "its objects were imported without a label")
                 if msg not in warnings:
                     warnings.append(msg)
             n = existing + len(objects)
