@@ -73,10 +73,13 @@ def _rle_iou(a: dict | None, b: dict | None) -> float:
 
 
 def match(ref: dict, cand: dict, frames: list[int]) -> list[tuple[int, int, float]]:
+    """Greedy one-to-one pairing by mean IoU over the frames where either object has a
+    mask (frames where both are absent say nothing about whether they are the same)."""
     scores = []
     for r in ref:
         for c in cand:
-            s = sum(_rle_iou(ref[r].get(f), cand[c].get(f)) for f in frames) / max(1, len(frames))
+            shown = [f for f in frames if f in ref[r] or f in cand[c]]
+            s = sum(_rle_iou(ref[r].get(f), cand[c].get(f)) for f in shown) / max(1, len(shown))
             if s > 0:
                 scores.append((s, r, c))
     scores.sort(key=lambda t: (-t[0], t[1], t[2]))
