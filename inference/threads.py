@@ -1,0 +1,44 @@
+"""Torch CPU thread count: the same click is 2x slower on a second thread with default settings.
+
+Measured (DESIGN.md, 2 cores, torch 2.13): a click takes 10.6 ms on the main thread and
+21 ms on a spawned thread, because a second OpenMP team stops libgomp's spin-waiting; with
+`torch.set_num_threads(1)` both take 14 ms. So inference that runs off the main thread
+should use one intra-op thread, and main-thread workers (celery --pool solo) all cores.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+
+import torch
+
+
+def cpu_count() -> int:
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # pragma: no cover - not Linux
+        return max(1, os.cpu_count() or 1)
+
+
+def recommended_threads(off_main_thread: bool | None = None) -> int:
+    """SAM2_TORCH_THREADS wins; otherwise 1 off the main thread, else every usable core."""
+    env = os.environ.get("SAM2_TORCH_THREADS", "").strip()
+    if env:
+        n = int(env)
+        if n < 1:
+            raise ValueError("SAM2_TORCH_THREADS must be >= 1")
+        return n
+    if off_main_thread is None:
+        off_main_thread = threading.current_thread() is not threading.main_thread()
+    return 1 if off_main_thread else cpu_count()
+
+
+def configure_torch_threads(n: int | None = None, off_main_thread: bool | None = None) -> int:
+    """Set torch's intra-op thread count (process-wide) and return it."""
+    n = recommended_threads(off_main_thread) if n is None else int(n)
+    if n < 1:
+        raise ValueError("thread count must be >= 1")
+    if torch.get_num_threads() != n:
+        torch.set_num_threads(n)
+    return n
