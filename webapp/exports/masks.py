@@ -58,20 +58,57 @@ def empty_rle(height: int, width: int) -> Rle:
     return encode(np.zeros((height, width), dtype=np.uint8))
 
 
-def paint_disjoint(masks: dict[int, np.ndarray], height: int, width: int) -> np.ndarray:
+def _box(rle: Rle, height: int, width: int) -> tuple[int, int, int, int]:
+    """Integer (y0, y1, x0, x1) slice bounds of the mask's bounding box."""
+    x, y, w, h = bbox(rle)
+    return int(y), min(height, int(y + h) + 1), int(x), min(width, int(x + w) + 1)
+
+
+def decode_cropped(rle: Rle, height: int, width: int):
+    """(mask cropped to its bounding box as bool, (y0, y1, x0, x1)); None if empty."""
+    if area(rle) == 0:
+        return None
+    y0, y1, x0, x1 = _box(rle, height, width)
+    return decode(rle)[y0:y1, x0:x1].astype(bool), (y0, y1, x0, x1)
+
+
+def overlapping(rles: dict[int, Rle]) -> set[int]:
+    """Numbers of the masks that share a pixel with another, found on the RLEs alone."""
+    items = [(n, r, bbox(r)) for n, r in rles.items()]
+    out: set[int] = set()
+    for i, (na, ra, ba) in enumerate(items):
+        for nb, rb, bb in items[i + 1:]:
+            if (ba[0] >= bb[0] + bb[2] or bb[0] >= ba[0] + ba[2]
+                    or ba[1] >= bb[1] + bb[3] or bb[1] >= ba[1] + ba[3]):
+                continue
+            inter = mask_utils.merge([_bytes_rle(ra), _bytes_rle(rb)], intersect=True)
+            if mask_utils.area(inter) > 0:
+                out.update((na, nb))
+    return out
+
+
+def index_map(rles: dict[int, Rle], height: int, width: int) -> np.ndarray:
     """Resolve overlaps into one index map (0 = background, n = object number n).
 
-    The rule, deterministic and documented in the export README: where masks overlap,
-    the object with the smaller mask on that frame wins (small objects in front of the
-    large ones they occlude stay visible); equal areas go to the lower object number.
-    We paint the largest first so that each smaller mask overwrites it.
+    The rule, deterministic and documented in every export's README: where masks
+    overlap, the object with the smaller mask on that frame wins (small objects in front
+    of the large ones they occlude stay visible); equal areas go to the lower object
+    number. We paint the largest first so that each smaller mask overwrites it.
     """
-    dtype = np.uint8 if max(masks, default=0) < 256 else np.uint16
+    dtype = np.uint8 if max(rles, default=0) < 256 else np.uint16
     out = np.zeros((height, width), dtype=dtype)
-    order = sorted(masks.items(), key=lambda kv: (-int(kv[1].sum()), -kv[0]))
-    for number, m in order:
-        out[m.astype(bool, copy=False)] = number
+    order = sorted(((area(r), n, r) for n, r in rles.items()), key=lambda t: (-t[0], -t[1]))
+    for a, number, rle in order:
+        if a == 0:
+            continue
+        m, (y0, y1, x0, x1) = decode_cropped(rle, height, width)
+        out[y0:y1, x0:x1][m] = number
     return out
+
+
+def paint_disjoint(masks: dict[int, np.ndarray], height: int, width: int) -> np.ndarray:
+    """index_map for masks given as arrays."""
+    return index_map({n: encode(m) for n, m in masks.items()}, height, width)
 
 
 def davis_palette() -> list[int]:

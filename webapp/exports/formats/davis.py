@@ -43,11 +43,10 @@ def write(plan: ExportPlan, zw, progress: Progress) -> None:
         weight = 0.5 if plan.include_frames else 1.0
         for f, rles in plan.frame_masks(vp):
             if rles:
-                decoded = {n: M.decode(r) for n, r in rles.items()}
-                index = M.paint_disjoint(decoded, h, w)
-                for n in np.unique(index):
-                    if n:
-                        objects[str(int(n))]["frames"].append(f"{f:05d}")
+                index = M.index_map(rles, h, w)
+                counts = np.bincount(index.ravel(), minlength=len(vp.objects) + 1)
+                for n in np.flatnonzero(counts[1:]) + 1:
+                    objects[str(int(n))]["frames"].append(f"{f:05d}")
                 data = _png(index)
             else:
                 if empty_png is None:

@@ -10,11 +10,12 @@ from webapp.exports.formats.base import ExportError, ExportPlan, Progress, readm
 def disjoint(rles: dict[int, dict], h: int, w: int) -> dict[int, dict]:
     """The frame's masks with overlaps resolved by the documented rule (see masks.py)."""
     live = {n: r for n, r in rles.items() if M.area(r) > 0}
-    if len(live) < 2:
-        return live
-    index = M.paint_disjoint({n: M.decode(r) for n, r in live.items()}, h, w)
-    out = {}
-    for n in sorted(live):
+    clash = M.overlapping(live) if len(live) > 1 else set()
+    if not clash:
+        return live  # already disjoint: the stored RLEs go out unchanged
+    index = M.index_map({n: live[n] for n in clash}, h, w)
+    out = {n: r for n, r in live.items() if n not in clash}
+    for n in clash:
         m = index == n
         if m.any():
             out[n] = M.encode(m)

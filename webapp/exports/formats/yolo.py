@@ -11,12 +11,14 @@ from webapp.exports import masks as M
 from webapp.exports.formats.base import ExportPlan, Progress, readme
 
 
-def polygons(mask: np.ndarray) -> list[np.ndarray]:
-    """Outer contours of a binary mask as (n, 2) float arrays of pixel-centre coordinates.
-    Holes are not representable in YOLO and are filled; parts of fewer than three
-    vertices (one-pixel lines) are dropped."""
+def polygons(mask: np.ndarray, offset: tuple[int, int] = (0, 0)) -> list[np.ndarray]:
+    """Outer contours of a binary mask as (n, 2) float arrays of pixel-centre coordinates
+    (shifted by `offset` = (x, y) when the mask is a crop). Holes are not representable
+    in YOLO and are filled; parts of fewer than three vertices (one-pixel lines) are
+    dropped."""
     contours, _ = cv2.findContours(
-        mask.astype(np.uint8, copy=False), cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE
+        mask.astype(np.uint8, copy=False), cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE,
+        offset=offset,
     )
     return [c.reshape(-1, 2).astype(np.float64) for c in contours if len(c) >= 3]
 
@@ -27,14 +29,15 @@ def label_lines(rles: dict[int, dict], class_of: dict[int, int], h: int, w: int)
         rle = rles[number]
         if M.area(rle) == 0:
             continue
-        for poly in polygons(M.decode(rle)):
+        m, (y0, _, x0, _) = M.decode_cropped(rle, h, w)
+        for poly in polygons(m, (x0, y0)):
             # Pixel-centre vertices over the image size, as Ultralytics' own converter
             # writes them: scaled back and filled (cv2.fillPoly) they give the mask again.
             # The 0.01 px nudge keeps 6-decimal rounding from landing a vertex just below
             # its pixel, where readers that truncate to int (Ultralytics does) lose a row.
             xs = np.clip((poly[:, 0] + 0.01) / w, 0, 1)
             ys = np.clip((poly[:, 1] + 0.01) / h, 0, 1)
-            coords = " ".join(f"{x:.6f} {y:.6f}" for x, y in zip(xs, ys))
+            coords = " ".join(map("{:.6f}".format, np.column_stack([xs, ys]).ravel().tolist()))
             lines.append(f"{class_of[number]} {coords}")
     return lines
 
