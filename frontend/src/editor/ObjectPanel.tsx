@@ -98,6 +98,7 @@ export default function ObjectPanel(p: Props) {
                 ) : (
                   <div
                     className="object-name"
+                    title="Double-click to rename"
                     onDoubleClick={(e) => {
                       if (!p.canAnnotate) return;
                       e.stopPropagation();
@@ -106,6 +107,9 @@ export default function ObjectPanel(p: Props) {
                     }}
                   >
                     {o.name || `object ${o.id}`}
+                    <span className="object-stats" title="frames with a mask · score on this frame">
+                      {p.maskCounts.get(o.id) ?? 0} fr{m?.score != null ? ` · ${m.score.toFixed(2)}` : ""}
+                    </span>
                   </div>
                 )}
                 <div className="object-sub">
@@ -139,9 +143,6 @@ export default function ObjectPanel(p: Props) {
                       ),
                     )}
                   </select>
-                  <span className="muted small" title="frames with a mask">
-                    {p.maskCounts.get(o.id) ?? 0} fr{m?.score != null ? ` · ${m.score.toFixed(2)}` : ""}
-                  </span>
                 </div>
               </div>
               <div className="object-actions" onClick={(e) => e.stopPropagation()}>

@@ -17,6 +17,19 @@ export interface ControllerOptions {
   onInfo?: (message: string) => void;
 }
 
+/** The DAVIS palette (webapp.projects.models.PALETTE), so exports and the UI agree. */
+export const PALETTE = [
+  "#e6194b", "#3cb44b", "#4363d8", "#f58231", "#911eb4", "#42d4f4", "#f032e6",
+  "#bfef45", "#fabed4", "#469990", "#dcbeff", "#9a6324", "#fffac8", "#800000",
+  "#aaffc3", "#808000", "#ffd8b1", "#000075", "#a9a9a9",
+];
+
+/** The first palette colour no live object uses (cycling once all are taken). */
+export function nextColor(used: string[]): string {
+  const taken = new Set(used.map((c) => c.toLowerCase()));
+  return PALETTE.find((c) => !taken.has(c)) ?? PALETTE[used.length % PALETTE.length];
+}
+
 interface PendingClick {
   frame: number;
   points: [number, number][];
@@ -98,6 +111,7 @@ export class EditorController {
       type: "object.create",
       label: label || null,
       name: name ?? `${label || "object"} ${count}`,
+      color: nextColor([...this.store.objects.values()].map((o) => o.color)),
     });
     if (!ack) return null;
     // object.created is broadcast after commit; it may land just before or after the ack.
@@ -156,11 +170,18 @@ export class EditorController {
   async click(frame: number, x: number, y: number, label: 0 | 1, newObjectLabel: string | null): Promise<void> {
     if (!this.inImage(x, y)) return;
     const pt: [number, number] = [Math.round(x * 10) / 10, Math.round(y * 10) / 10];
+    if (this.awaitingCreate) {
+      // Clicks made while the new object is being created go to it once it exists.
+      this.awaitingCreate.push({ frame, points: [pt], labels: [label], box: null });
+      return;
+    }
     if (this.selected === null || !this.store.objects.has(this.selected)) {
-      if (this.awaitingCreate) return;
-      this.awaitingCreate = [];
+      const queued: PendingClick[] = [];
+      this.awaitingCreate = queued;
       try {
-        await this.createObject(newObjectLabel, undefined, { frame, points: [pt], labels: [label], box: null });
+        const id = await this.createObject(newObjectLabel, undefined, { frame, points: [pt], labels: [label], box: null });
+        this.awaitingCreate = null;
+        for (const q of queued) if (id !== null) await this.sendPrompt(id, q.frame, q.points, q.labels, null, false);
       } finally {
         this.awaitingCreate = null;
       }

@@ -5,7 +5,9 @@ import type { Rle } from "../api/types";
 
 /** Decodes a compressed counts string into run lengths (pycocotools rleFrString). */
 export function decodeCounts(s: string): Uint32Array {
-  const out: number[] = [];
+  // Every count takes at least one character, so s.length bounds the number of counts.
+  const out = new Uint32Array(s.length);
+  let m = 0;
   let p = 0;
   while (p < s.length) {
     let x = 0;
@@ -21,11 +23,11 @@ export function decodeCounts(s: string): Uint32Array {
       // Sign-extend the last 5-bit group; 32-bit JS ints are enough for any image size.
       if (!more && c & 0x10 && 5 * k < 32) x |= -1 << (5 * k);
     }
-    if (out.length > 2) x += out[out.length - 2];
+    if (m > 2) x += out[m - 2];
     if (x < 0) throw new Error("invalid RLE counts string");
-    out.push(x);
+    out[m++] = x;
   }
-  return Uint32Array.from(out);
+  return out.subarray(0, m);
 }
 
 /** Encodes run lengths into a compressed counts string (pycocotools rleToString). */
@@ -102,24 +104,29 @@ export interface ColumnIntervals {
 export function columnIntervals(rle: Rle): ColumnIntervals {
   const [h, w] = rle.size;
   const counts = decodeCounts(rle.counts);
-  const ys: number[] = [];
+  // Upper bound on intervals: each run of ones covers at most floor(n/h) + 2 columns.
+  let cap = 0;
+  for (let i = 1; i < counts.length; i += 2) if (counts[i] > 0) cap += 2 * (Math.floor(counts[i] / h) + 2);
+  const ys = new Uint32Array(cap);
+  let n = 0;
   const start = new Uint32Array(w + 1);
   let col = 0;
   let pos = 0;
   let area = 0;
   let minX = w, minY = h, maxX = -1, maxY = -1;
   for (let i = 0; i < counts.length; i++) {
-    const n = counts[i];
-    if (i & 1 && n > 0) {
-      area += n;
+    const len = counts[i];
+    if (i & 1 && len > 0) {
+      area += len;
       let p = pos;
-      const end = pos + n;
+      const end = pos + len;
       while (p < end) {
-        const x = Math.floor(p / h);
+        const x = (p / h) | 0;
         const y0 = p - x * h;
         const y1 = Math.min(h, y0 + (end - p));
-        while (col < x) start[++col] = ys.length;
-        ys.push(y0, y1);
+        while (col < x) start[++col] = n;
+        ys[n++] = y0;
+        ys[n++] = y1;
         if (x < minX) minX = x;
         if (x > maxX) maxX = x;
         if (y0 < minY) minY = y0;
@@ -127,51 +134,74 @@ export function columnIntervals(rle: Rle): ColumnIntervals {
         p += y1 - y0;
       }
     }
-    pos += n;
+    pos += len;
   }
-  while (col < w) start[++col] = ys.length;
+  while (col < w) start[++col] = n;
   const bbox: ColumnIntervals["bbox"] =
     maxX >= 0 ? [minX, minY, maxX - minX + 1, maxY - minY + 1] : null;
-  return { h, w, start, ys: Uint32Array.from(ys), area, bbox };
-}
-
-function column(ci: ColumnIntervals, x: number): number[] {
-  if (x < 0 || x >= ci.w) return [];
-  return Array.prototype.slice.call(ci.ys, ci.start[x], ci.start[x + 1]) as number[];
+  return { h, w, start, ys: ys.subarray(0, n), area, bbox };
 }
 
 /** Intersection of two sorted disjoint interval lists (flat pairs). */
 export function intersect(a: number[], b: number[]): number[] {
-  const out: number[] = [];
-  let i = 0, j = 0;
-  while (i < a.length && j < b.length) {
-    const lo = Math.max(a[i], b[j]);
-    const hi = Math.min(a[i + 1], b[j + 1]);
-    if (lo < hi) out.push(lo, hi);
-    if (a[i + 1] < b[j + 1]) i += 2;
-    else j += 2;
-  }
-  return out;
+  const out = new Int32Array(a.length + b.length);
+  const n = intersectInto(Int32Array.from(a), 0, a.length, Int32Array.from(b), 0, b.length, out);
+  return Array.from(out.subarray(0, n));
 }
 
 /** a minus b, both sorted disjoint interval lists (flat pairs). */
 export function subtract(a: number[], b: number[]): number[] {
-  const out: number[] = [];
-  let j = 0;
-  for (let i = 0; i < a.length; i += 2) {
+  const out = new Int32Array(a.length + b.length + 2);
+  const n = subtractInto(Int32Array.from(a), 0, a.length, Int32Array.from(b), 0, b.length, out);
+  return Array.from(out.subarray(0, n));
+}
+
+type Ints = Int32Array | Uint32Array;
+
+/** Writes a[aLo..aHi) ∩ b[bLo..bHi) into out; returns the number of values written. */
+function intersectInto(a: Ints, aLo: number, aHi: number, b: Ints, bLo: number, bHi: number, out: Int32Array): number {
+  let i = aLo, j = bLo, n = 0;
+  while (i < aHi && j < bHi) {
+    const lo = a[i] > b[j] ? a[i] : b[j];
+    const hi = a[i + 1] < b[j + 1] ? a[i + 1] : b[j + 1];
+    if (lo < hi) {
+      out[n++] = lo;
+      out[n++] = hi;
+    }
+    if (a[i + 1] < b[j + 1]) i += 2;
+    else j += 2;
+  }
+  return n;
+}
+
+/** Writes a[aLo..aHi) minus b[bLo..bHi) into out; returns the number of values written. */
+function subtractInto(a: Ints, aLo: number, aHi: number, b: Ints, bLo: number, bHi: number, out: Int32Array): number {
+  let j = bLo, n = 0;
+  for (let i = aLo; i < aHi; i += 2) {
     let lo = a[i];
     const hi = a[i + 1];
-    while (j < b.length && b[j + 1] <= lo) j += 2;
+    while (j < bHi && b[j + 1] <= lo) j += 2;
     let k = j;
-    while (k < b.length && b[k] < hi) {
-      if (b[k] > lo) out.push(lo, b[k]);
-      lo = Math.max(lo, b[k + 1]);
+    while (k < bHi && b[k] < hi) {
+      if (b[k] > lo) {
+        out[n++] = lo;
+        out[n++] = b[k];
+      }
+      if (b[k + 1] > lo) lo = b[k + 1];
       k += 2;
     }
-    if (lo < hi) out.push(lo, hi);
+    if (lo < hi) {
+      out[n++] = lo;
+      out[n++] = hi;
+    }
   }
-  return out;
+  return n;
 }
+
+// Scratch space for the outline pass, grown on demand and reused across paints.
+let scratchA = new Int32Array(256);
+let scratchB = new Int32Array(256);
+let scratchC = new Int32Array(256);
 
 /**
  * Paints a mask into a column-major RGBA buffer (index x*h + y, i.e. a canvas of width h
@@ -187,32 +217,50 @@ export function paintIntervals(
   thickness: number,
 ): void {
   const { h, w, start, ys } = ci;
+  const x0 = ci.bbox ? ci.bbox[0] : 0;
+  const x1 = ci.bbox ? ci.bbox[0] + ci.bbox[2] : 0;
   if (fill !== 0) {
-    for (let x = 0; x < w; x++) {
+    for (let x = x0; x < x1; x++) {
       const base = x * h;
       for (let k = start[x]; k < start[x + 1]; k += 2) buf.fill(fill, base + ys[k], base + ys[k + 1]);
     }
   }
   if (thickness <= 0) return;
   const t = thickness;
-  for (let x = 0; x < w; x++) {
-    if (start[x] === start[x + 1]) continue;
+  let maxCol = 0;
+  for (let x = x0; x < x1; x++) maxCol = Math.max(maxCol, start[x + 1] - start[x]);
+  if (scratchA.length < maxCol + 4) {
+    const n = 2 * maxCol + 4;
+    scratchA = new Int32Array(n);
+    scratchB = new Int32Array(n);
+    scratchC = new Int32Array(2 * n);
+  }
+  for (let x = x0; x < x1; x++) {
+    const lo = start[x], hi = start[x + 1];
+    if (lo === hi) continue;
     const base = x * h;
-    const own = column(ci, x);
     // Vertical edges: the first and last t pixels of each interval.
-    for (let k = 0; k < own.length; k += 2) {
-      const y0 = own[k], y1 = own[k + 1];
+    for (let k = lo; k < hi; k += 2) {
+      const y0 = ys[k], y1 = ys[k + 1];
       buf.fill(outline, base + y0, base + Math.min(y1, y0 + t));
       buf.fill(outline, base + Math.max(y0, y1 - t), base + y1);
     }
-    // Horizontal edges: pixels not covered by all neighbour columns within t.
-    let covered = own;
-    for (let d = 1; d <= t && covered.length; d++) {
-      covered = intersect(covered, column(ci, x - d));
-      if (covered.length) covered = intersect(covered, column(ci, x + d));
+    // Horizontal edges: pixels not covered by every neighbour column within t.
+    let cov: Ints = ys, cLo = lo, cHi = hi;
+    let useA = true;
+    for (let d = 1; d <= t && cHi > cLo; d++) {
+      for (const nx of [x - d, x + d]) {
+        if (cHi <= cLo) break;
+        const out = useA ? scratchA : scratchB;
+        const n = nx < 0 || nx >= w ? 0 : intersectInto(cov, cLo, cHi, ys, start[nx], start[nx + 1], out);
+        cov = out;
+        cLo = 0;
+        cHi = n;
+        useA = !useA;
+      }
     }
-    const edge = subtract(own, covered);
-    for (let k = 0; k < edge.length; k += 2) buf.fill(outline, base + edge[k], base + edge[k + 1]);
+    const n = subtractInto(ys, lo, hi, cov, cLo, cHi, scratchC);
+    for (let k = 0; k < n; k += 2) buf.fill(outline, base + scratchC[k], base + scratchC[k + 1]);
   }
 }
 
