@@ -106,3 +106,23 @@ def test_import_masks_get_fresh_seqs_in_frame_order(scene, make_video):
     assert min(seqs) > start and max(seqs) == target.seq
     assert seqs == sorted(seqs)  # later frames never get earlier seqs
     assert len({s for f, s in rows if f == 0}) == 1  # one seq per imported frame
+
+
+def test_the_room_hears_the_import_as_sync_would_replay_it(scene, make_video, monkeypatch):
+    from webapp.realtime import actions
+
+    heard = []
+    monkeypatch.setattr(actions, "emit", lambda video_id, event: heard.append((video_id, event)))
+    video, _ = scene
+    target = make_video(name="copy.mp4")
+    since = target.seq
+    job = import_into(target, "sav", zip_bytes(export_zip(video, "sav", include_frames=False)))
+    assert job.status == "done", job.error
+    assert {vid for vid, _ in heard} == {target.pk}
+    events = [e for _, e in heard]
+    assert [e["type"] for e in events[:3]] == ["object.created"] * 3
+    masks = [e for e in events if e["type"] == "masks"]
+    assert all(e["source"] == "import" for e in masks) and len(masks) == 10
+    assert sum(len(e["masks"]) for e in masks) == 18
+    replay = list(actions.sync_events(target.pk, since))
+    assert [(e["type"], e["seq"]) for e in replay] == [(e["type"], e["seq"]) for e in events]

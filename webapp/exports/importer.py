@@ -38,6 +38,7 @@ def run_import(job_id: int) -> ImportJob:
         ImportJob.objects.filter(pk=job.pk).update(
             status=JobStatus.DONE, progress=100.0, result=result, finished_at=timezone.now()
         )
+        _announce(job, result["object_ids"])
     except ArchiveError as e:
         _fail(job, str(e))
     except Exception as e:
@@ -136,3 +137,30 @@ def _fail(job, message: str) -> None:
     ImportJob.objects.filter(pk=job.pk).update(
         status=JobStatus.FAILED, error=message[:2000], finished_at=timezone.now()
     )
+
+
+def _announce(job: ImportJob, object_ids: list[int]) -> None:
+    """Tell the video's room, as live messages in seq order (object.created, then one
+    `masks` per frame). Best effort: the channel layer may drop, and clients recover
+    through `sync`, which replays the same messages from the database."""
+    try:
+        from webapp.realtime.actions import emit, masks_event, object_event
+    except Exception:  # noqa: BLE001 - the realtime app is optional to an import
+        return
+    by = job.created_by.get_username() if job.created_by_id else None
+    try:
+        for obj in Object.objects.filter(pk__in=object_ids).select_related("label").order_by("seq"):
+            emit(job.video_id, object_event("object.created", obj, by))
+        rows = (FrameMask.objects.filter(object_id__in=object_ids).order_by("seq", "frame", "object_id")
+                .values_list("seq", "frame", "object_id", "rle", "score").iterator(chunk_size=1000))
+        key, batch = None, []
+        for seq, frame, oid, rle, score in rows:
+            if key is not None and key != (seq, frame):
+                emit(job.video_id, masks_event(key[0], key[1], MaskSource.IMPORT, by, batch))
+                batch = []
+            key = (seq, frame)
+            batch.append({"object_id": oid, "rle": rle, "score": score})
+        if batch:
+            emit(job.video_id, masks_event(key[0], key[1], MaskSource.IMPORT, by, batch))
+    except Exception:  # noqa: BLE001
+        log.warning("could not announce import %s to the room", job.pk, exc_info=True)
