@@ -134,3 +134,25 @@ def test_export_runs_in_the_background_thread_and_reports_done(scene, project_wi
                      in ("done", "failed") and s, timeout=60)
     assert final["status"] == "done", final["error"]
     assert final["size_bytes"] > 0
+
+
+@pytest.mark.django_db
+def test_progress_is_written_while_the_masks_stream(scene, monkeypatch):
+    """Progress updates run between reads of the mask cursor (a server-side cursor on
+    Postgres), and rise monotonically to 100."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from webapp.exports import exporter
+
+    video, _ = scene
+    monkeypatch.setattr(exporter._Progress, "interval", 0.0)
+    job = ExportJob.objects.create(project=video.project, video=video, format="davis")
+    with CaptureQueriesContext(connection) as ctx:
+        job = exporter.run_export(job.pk)
+    assert job.status == "done" and job.progress == 100.0
+    import re
+
+    values = [float(m.group(1)) for q in ctx.captured_queries
+              if (m := re.search(r'SET "progress" = ([0-9.]+)', q["sql"]))]
+    assert len(values) >= 10 and values == sorted(values) and values[-1] <= 100.0

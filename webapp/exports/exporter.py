@@ -19,13 +19,15 @@ log = logging.getLogger(__name__)
 class _Progress:
     """Accumulates frames done; writes progress to the row at most twice a second."""
 
+    interval = 0.5
+
     def __init__(self, job: ExportJob, total: float) -> None:
         self.job, self.total, self.done, self.last = job, max(total, 1.0), 0.0, 0.0
 
     def __call__(self, units: float) -> None:
         self.done += units
         now = time.monotonic()
-        if now - self.last >= 0.5:
+        if now - self.last >= self.interval:
             self.last = now
             pct = min(99.0, 100.0 * self.done / self.total)
             ExportJob.objects.filter(pk=self.job.pk).update(progress=pct)
