@@ -28,7 +28,8 @@ export class OverlayPainter {
   ) {
     canvas.width = height;
     canvas.height = width;
-    this.ctx = canvas.getContext("2d");
+    // A CPU-backed canvas: putImageData is then a memcpy, and tests can read pixels back.
+    this.ctx = canvas.getContext("2d", { willReadFrequently: true });
     this.buf = new Uint32Array(width * height);
     if (this.ctx) {
       this.image = new ImageData(new Uint8ClampedArray(this.buf.buffer as ArrayBuffer), height, width);
