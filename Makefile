@@ -35,6 +35,7 @@ $(FRONT_STAMP): frontend/package.json frontend/package-lock.json $(shell find fr
 
 migrate: setup
 	$(BIN)/python manage.py migrate --noinput
+	$(BIN)/python manage.py collectstatic --noinput -v0
 
 demo: setup
 	$(BIN)/python manage.py demo

@@ -13,6 +13,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import av
+import av.logging
 import numpy as np
 
 
@@ -40,6 +41,7 @@ class Manifest:
     rotation: int = 0
     timestamps: list[float] = field(default_factory=list)
     corrupt_packets: int = 0
+    decoder_errors: int = 0
     warning: str = ""
 
 
@@ -113,7 +115,8 @@ def decode_to_jpegs(
     m = Manifest()
     info = probe(path)
     m.rotation, m.width, m.height = info.rotation, info.width, info.height
-    with av.open(str(path), metadata_errors="ignore") as container:
+    av.logging.set_level(av.logging.WARNING)
+    with av.logging.Capture(local=False) as logs, av.open(str(path), metadata_errors="ignore") as container:
         stream = container.streams.video[0]
         stream.thread_type = "AUTO"
         total_hint = stream.frames or 0
@@ -146,6 +149,8 @@ def decode_to_jpegs(
                 m.num_frames += 1
                 if on_progress and m.num_frames % 10 == 0:
                     on_progress(m.num_frames, total_hint)
+    # Decoders conceal damage rather than fail; their error log is how we learn of it.
+    m.decoder_errors = sum(1 for level, _, _ in logs if level <= av.logging.ERROR)
     if m.num_frames == 0:
         raise NotAVideo("the video stream has no decodable frames")
     span = (max(m.timestamps) - min(m.timestamps)) if m.num_frames > 1 else 0.0
@@ -156,10 +161,10 @@ def decode_to_jpegs(
     else:
         m.fps = info.fps or 0.0
         m.duration = info.duration or (m.num_frames / m.fps if m.fps else 0.0)
-    if m.corrupt_packets:
+    if m.corrupt_packets or m.decoder_errors:
         m.warning = (
-            f"the stream is damaged: {m.corrupt_packets} packet(s) could not be decoded; "
-            f"kept the {m.num_frames} decodable frames"
+            f"the stream is damaged ({m.corrupt_packets} undecodable packet(s), "
+            f"{m.decoder_errors} decoder error(s)); kept the {m.num_frames} decodable frames"
         )
     return m
 
