@@ -171,6 +171,13 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "0.1.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "VideoStatusEnum": "webapp.videos.models.VideoStatus",
+        "JobStatusEnum": "webapp.exports.models.JobStatus",
+        "ExportFormatEnum": "webapp.exports.models.ExportFormat",
+        "ImportFormatEnum": "webapp.exports.models.ImportFormat",
+        "RoleEnum": "webapp.projects.models.Role",
+    },
 }
 
 LANGUAGE_CODE = "en-us"
