@@ -87,16 +87,18 @@ def overlapping(rles: dict[int, Rle]) -> set[int]:
     return out
 
 
-def index_map(rles: dict[int, Rle], height: int, width: int) -> np.ndarray:
+def index_map(rles: dict[int, Rle], height: int, width: int, *, fortran: bool = False) -> np.ndarray:
     """Resolve overlaps into one index map (0 = background, n = object number n).
 
     The rule, deterministic and documented in every export's README: where masks
     overlap, the object with the smaller mask on that frame wins (small objects in front
     of the large ones they occlude stay visible); equal areas go to the lower object
     number. We paint the largest first so that each smaller mask overwrites it.
+    `fortran` lays the map out column-major, as pycocotools encodes, for callers that
+    re-encode per-object masks from it.
     """
     dtype = np.uint8 if max(rles, default=0) < 256 else np.uint16
-    out = np.zeros((height, width), dtype=dtype)
+    out = np.zeros((height, width), dtype=dtype, order="F" if fortran else "C")
     order = sorted(((area(r), n, r) for n, r in rles.items()), key=lambda t: (-t[0], -t[1]))
     for a, number, rle in order:
         if a == 0:

@@ -13,7 +13,7 @@ def disjoint(rles: dict[int, dict], h: int, w: int) -> dict[int, dict]:
     clash = M.overlapping(live) if len(live) > 1 else set()
     if not clash:
         return live  # already disjoint: the stored RLEs go out unchanged
-    index = M.index_map({n: live[n] for n in clash}, h, w)
+    index = M.index_map({n: live[n] for n in clash}, h, w, fortran=True)
     out = {n: r for n, r in live.items() if n not in clash}
     for n in clash:
         m = index == n
