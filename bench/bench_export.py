@@ -147,6 +147,8 @@ def main() -> None:
                 print(f"{fmt:6} stride {stride}: {r['frames']:5d} frames {r['seconds']:7.2f} s "
                       f"{r['fps']:7.1f} fps  zip {r['zip_mb']:7.1f} MB  peak RSS "
                       f"{r['peak_rss_mb']:6.0f} MB", flush=True)
+    print(f"load average after the run (other work on the machine skews timings): "
+          f"{os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
     full = {r["format"]: r for r in rows if r["stride"] == 1}
     short = {r["format"]: r for r in rows if r["stride"] == 5}
     floor = full["copy"]["fps"]
