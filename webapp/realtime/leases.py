@@ -152,10 +152,10 @@ class Registry:
 
     # -- commands ------------------------------------------------------------------------
     def publish(self, worker: str, cmd: dict, background: bool) -> None:
-        from webapp.realtime.tasks import run_command
+        from webapp.celery import app
 
         q = queue_name(worker)
-        run_command.apply_async(args=[cmd], queue=q, routing_key=q)
+        app.send_task("realtime.command", args=[cmd], queue=q, routing_key=q)
         # Counted after publishing: a propagation that sees the count finds the command queued.
         client().hincrby(self.pending_key(worker), "bg" if background else "fg", 1)
 

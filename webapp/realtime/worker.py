@@ -41,6 +41,7 @@ def main(argv: list[str] | None = None) -> None:
         name = f"{args.name or args.queues.replace(',', '-')}-{host}-{os.getpid()}"
         queues, pool = args.queues, "solo" if args.concurrency == 1 else "threads"
     from webapp.celery import app
+    from webapp.realtime import tasks  # noqa: F401  (registers the task and worker signals)
 
     app.worker_main([
         "worker", "-n", f"{name}@{host}", "-Q", queues, "--pool", pool,
