@@ -155,3 +155,25 @@ def test_manage_py_evaluate_prints_and_stores(two_annotators):
     assert "overall" in table.getvalue() and "1.0000" in table.getvalue()
     with pytest.raises(CommandError, match="selector"):
         call_command("evaluate", str(video.pk), "--reference", "bogus", "--candidate", "user:x")
+
+
+def test_a_users_set_leaves_out_what_they_imported(two_annotators, project_with_roles):
+    from tests.exports.conftest import export_zip
+    from tests.exports.test_roundtrip import import_into, zip_bytes
+    from webapp.annotations.models import Object
+    from webapp.exports.evaluation import select
+
+    video, (a_disc, a_box), (b_disc, b_box) = two_annotators
+    alice = project_with_roles[1]["annotator"]
+    job = import_into(video, "coco", zip_bytes(export_zip(video, "coco", include_frames=False)))
+    assert job.status == "done", job.error
+    Object.objects.filter(pk__in=job.result["object_ids"]).update(created_by=alice)
+    assert [o.pk for o in select(video, {"user": "annotator"})] == [a_disc.pk, a_box.pk]
+    assert len(select(video, {"import": job.pk})) == 4
+    ev = Evaluation.objects.create(video=video, reference={"import": job.pk},
+                                   candidate={"user": "annotator"})
+    ev = run_evaluation(ev.pk)
+    assert ev.status == "done", ev.error
+    # alice's two objects match the imported copies of themselves exactly.
+    scored = [o for o in ev.result["objects"] if o["candidate_id"] is not None]
+    assert len(scored) == 2 and all(o["JF"] == 1.0 for o in scored)

@@ -1,7 +1,7 @@
 """J&F of one annotation set of a video against another (DAVIS protocol, see jf.py).
 
 An annotation set is chosen by a selector: `{"import": <import job id>}` (the objects an
-import created), `{"user": "<username>"}` (live objects that user created) or
+import created), `{"user": "<username>"}` (live objects that user drew, imports excluded) or
 `{"objects": [ids]}`. Candidate objects are paired with reference objects either
 explicitly (`pairs`) or greedily by mean IoU over the evaluated frames (highest first,
 ties to the lower ids). As in DAVIS, each reference object is scored against its
@@ -39,7 +39,9 @@ def select(video, selector) -> list[Object]:
             raise EvaluationError(f"import {value} does not belong to this video")
         qs = live.filter(pk__in=job.created_objects.values("pk"))
     elif kind == "user":
-        qs = live.filter(created_by__username=value)
+        # What the user drew, not what they imported (imports are sets of their own).
+        imported = ImportJob.created_objects.through.objects.values("object_id")
+        qs = live.filter(created_by__username=value).exclude(pk__in=imported)
     elif kind == "objects":
         if not isinstance(value, list) or not all(isinstance(v, int) for v in value):
             raise EvaluationError("objects must be a list of object ids")
