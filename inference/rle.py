@@ -14,7 +14,11 @@ def encode_mask(mask: np.ndarray) -> dict:
     """
     if mask.ndim != 2:
         raise ValueError(f"mask must be 2-D, got shape {mask.shape}")
-    arr = np.asfortranarray(mask.astype(np.uint8, copy=False)[:, :, None])
+    if mask.dtype == bool:
+        mask = mask.view(np.uint8)  # free; astype would copy once more
+    elif mask.dtype != np.uint8:
+        mask = (mask != 0).view(np.uint8)
+    arr = np.asfortranarray(mask[:, :, None])
     rle = mask_utils.encode(arr)[0]
     return {"size": [int(rle["size"][0]), int(rle["size"][1])], "counts": rle["counts"].decode("ascii")}
 

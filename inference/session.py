@@ -324,15 +324,14 @@ class Session:
         return FrameResult(frame=frame, masks=self._encode(video_res, outs))
 
     def _encode(self, video_res: torch.Tensor, outs: list[tuple[int, dict]]) -> list[ObjectMask]:
-        # Threshold transposed so that the numpy view is already Fortran-ordered for pycocotools.
-        binary = (video_res[:, 0] > 0.0).transpose(1, 2).contiguous().cpu().numpy()
+        binary = (video_res[:, 0] > 0.0).cpu().numpy()
         scores = torch.cat([out["object_score_logits"].reshape(-1)[:1] for _, out in outs])
         scores = torch.sigmoid(scores.float()).cpu().tolist()
         result = []
         for i, (obj_id, _) in enumerate(outs):
-            m = binary[i].T  # (H, W), Fortran-ordered view
+            m = binary[i]
             rle = encode_mask(m)
-            area = int(m.sum())
+            area = int(np.count_nonzero(m))
             result.append(
                 ObjectMask(
                     object_id=int(obj_id),

@@ -1,9 +1,14 @@
-"""Torch CPU thread count: the same click is 2x slower on a second thread with default settings.
+"""Torch CPU thread count: OpenMP spin-waiting makes the wrong count very expensive.
 
-Measured (DESIGN.md, 2 cores, torch 2.13): a click takes 10.6 ms on the main thread and
-21 ms on a spawned thread, because a second OpenMP team stops libgomp's spin-waiting; with
-`torch.set_num_threads(1)` both take 14 ms. So inference that runs off the main thread
-should use one intra-op thread, and main-thread workers (celery --pool solo) all cores.
+Measured (DESIGN.md, idle 2-core box, torch 2.13): a click takes 10.6 ms on the main
+thread and 21 ms on a spawned thread, because a second OpenMP team stops libgomp's
+spin-waiting; with `torch.set_num_threads(1)` both take 14 ms. On a loaded 2-core box
+(other processes busy, bench/RESULTS.md) two threads are far worse still: ~2 s against
+~0.1 s per click, as the spinning threads wait for cores they do not get.
+
+So: one thread off the main thread; on the main thread half the usable cores (1 on a
+2-core box), which leaves room for the web process, frame decoding and read-ahead.
+`SAM2_TORCH_THREADS` overrides both.
 """
 
 from __future__ import annotations
@@ -22,7 +27,6 @@ def cpu_count() -> int:
 
 
 def recommended_threads(off_main_thread: bool | None = None) -> int:
-    """SAM2_TORCH_THREADS wins; otherwise 1 off the main thread, else every usable core."""
     env = os.environ.get("SAM2_TORCH_THREADS", "").strip()
     if env:
         n = int(env)
@@ -31,7 +35,7 @@ def recommended_threads(off_main_thread: bool | None = None) -> int:
         return n
     if off_main_thread is None:
         off_main_thread = threading.current_thread() is not threading.main_thread()
-    return 1 if off_main_thread else cpu_count()
+    return 1 if off_main_thread else max(1, cpu_count() // 2)
 
 
 def configure_torch_threads(n: int | None = None, off_main_thread: bool | None = None) -> int:
