@@ -1,5 +1,6 @@
 """Django settings, read from the environment. With nothing set: the embedded default
 (SQLite, in-memory channel layer, in-process inference, media under ./var/)."""
+import os
 from pathlib import Path
 
 import dj_database_url
@@ -77,7 +78,8 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     VAR_DIR.mkdir(parents=True, exist_ok=True)
     # WAL + a busy timeout let the web process and the inference thread write concurrently.
     # A file, not shared-cache memory, so tests see real locking between threads.
-    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test-maskflow.sqlite3")}
+    # Per process, so that concurrent test runs never share one file.
+    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / f"test-maskflow-{os.getpid()}.sqlite3")}
     DATABASES["default"]["OPTIONS"] = {
         "timeout": 30,
         "transaction_mode": "IMMEDIATE",
@@ -134,6 +136,9 @@ WHITENOISE_ROOT = FRONTEND_DIST if FRONTEND_DIST.exists() else None
 WHITENOISE_MAX_AGE = 3600
 
 MAX_UPLOAD_MB = envint("MAX_UPLOAD_MB", 2048)
+IMPORT_MAX_FILES = envint("IMPORT_MAX_FILES", 100_000)
+IMPORT_MAX_EXPANDED_MB = envint("IMPORT_MAX_EXPANDED_MB", 4096)
+IMPORT_MAX_JSON_MB = envint("IMPORT_MAX_JSON_MB", 512)
 # Uploads stream to a temp file past this size, never whole into memory.
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
