@@ -100,9 +100,9 @@ def mf_server(tmp_path_factory):
             if proc.poll() is not None:
                 pytest.fail(f"server exited with {proc.returncode}:\n{server.log_tail()}")
             try:
-                if requests.get(f"{server.base}/api/me/", timeout=2).status_code in (200, 401, 403):
+                if requests.get(f"{server.base}/api/me/", timeout=5).status_code in (200, 401, 403):
                     break
-            except requests.ConnectionError:
+            except requests.RequestException:
                 pass
             if time.monotonic() > deadline:
                 pytest.fail(f"server did not start:\n{server.log_tail()}")

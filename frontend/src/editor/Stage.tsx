@@ -62,16 +62,25 @@ export default function Stage(props: StageProps) {
     if (overlayCanvas.current) painter.current = new OverlayPainter(overlayCanvas.current, width, height);
   }, [width, height]);
 
-  // Draw the frame: from the cache at once, or as soon as it loads.
+  // Draw the frame: from the cache at once, or as soon as it loads. The canvas has the
+  // display's pixel size, so the browser scales each frame once, here, not in compositing.
   useEffect(() => {
     const c = frameCanvas.current;
-    if (!c) return;
-    const ctx = c.getContext("2d");
+    if (!c || fit.w <= 1) return;
+    const dpr = window.devicePixelRatio || 1;
+    const cw = Math.min(width, Math.round(fit.w * dpr));
+    const ch = Math.min(height, Math.round(fit.h * dpr));
+    if (c.width !== cw || c.height !== ch) {
+      c.width = cw;
+      c.height = ch;
+    }
+    const ctx = c.getContext("2d", { alpha: false });
     if (!ctx) return;
+    ctx.imageSmoothingQuality = "low"; // bilinear: "medium" costs ~10x in software rendering
     let alive = true;
     const draw = (bmp: ImageBitmap) => {
       if (!alive) return;
-      ctx.drawImage(bmp, 0, 0, width, height);
+      ctx.drawImage(bmp, 0, 0, cw, ch);
       c.dataset.frame = String(frame);
       setFrameMissing(false);
     };
@@ -84,7 +93,7 @@ export default function Stage(props: StageProps) {
     return () => {
       alive = false;
     };
-  }, [frame, cache, width, height]);
+  }, [frame, cache, width, height, fit.w, fit.h]);
 
   // Paint masks: whenever the frame, selection, opacity or visibility change...
   const paint = () => {
@@ -145,8 +154,6 @@ export default function Stage(props: StageProps) {
         <canvas
           ref={frameCanvas}
           className="frame-canvas"
-          width={width}
-          height={height}
           style={{ width: fit.w, height: fit.h }}
           data-testid="frame-canvas"
         />

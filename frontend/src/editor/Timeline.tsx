@@ -1,5 +1,5 @@
 // One track per object: frames with a mask, prompted frames, review state; click to seek.
-import { useEffect, useLayoutEffect, useRef, useState } from "react";
+import { memo, useEffect, useLayoutEffect, useRef, useState } from "react";
 import type { PresenceUser, WireObject } from "../protocol/messages";
 import { colorFor } from "../components/layout";
 import type { Track } from "./store";
@@ -20,7 +20,7 @@ interface Props {
 
 const LABEL_W = 180;
 
-function TrackCanvas({
+const TrackCanvas = memo(function TrackCanvas({
   numFrames,
   track,
   color,
@@ -62,23 +62,28 @@ function TrackCanvas({
       i = j + 1;
     }
     ctx.globalAlpha = 1;
-    // Prompted frames: white diamonds.
+    // Prompted frames: white diamonds, or thin ticks where frames are narrow.
     ctx.fillStyle = "#fff";
-    ctx.strokeStyle = "rgba(0,0,0,0.6)";
+    ctx.strokeStyle = "rgba(0,0,0,0.55)";
+    const r = Math.max(1.5, Math.min(3.5, fw / 2.5));
     for (const f of track.promptFrames) {
       const x = (f + 0.5) * fw;
+      if (fw < 4) {
+        ctx.fillRect(x - 0.5, 3, 1, 5);
+        continue;
+      }
       ctx.beginPath();
-      ctx.moveTo(x, 4);
-      ctx.lineTo(x + 4, H / 2);
-      ctx.lineTo(x, H - 4);
-      ctx.lineTo(x - 4, H / 2);
+      ctx.moveTo(x, H / 2 - r - 1);
+      ctx.lineTo(x + r, H / 2);
+      ctx.lineTo(x, H / 2 + r + 1);
+      ctx.lineTo(x - r, H / 2);
       ctx.closePath();
       ctx.fill();
       ctx.stroke();
     }
   }, [numFrames, track, color, width, version]);
   return <canvas ref={ref} style={{ width, height: 22 }} className="track-canvas" />;
-}
+});
 
 export default function Timeline(props: Props) {
   const { numFrames, frame, objects, tracks, selected, users, you } = props;

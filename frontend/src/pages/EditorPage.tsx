@@ -22,8 +22,9 @@ declare global {
       ctl: EditorController;
       cache: FrameCache;
       paints: { seq: number; frame: number; ms: number; objects: number; area: number }[];
-      inject: (msg: ServerMessage) => void;
-      playStats: { frames: number; ms: number; stalls: number } | null;
+      /** Feeds a server message (object or raw JSON text) through the live message path. */
+      inject: (msg: ServerMessage | string) => void;
+      playStats: { frames: number; ms: number; stalls: number; stalledAt: number[] } | null;
       frame: () => number;
     };
   }
@@ -182,7 +183,7 @@ function Editor({
       ctl,
       cache,
       paints,
-      inject: (m) => ctl.handle(m),
+      inject: (m) => ctl.handle(typeof m === "string" ? (JSON.parse(m) as ServerMessage) : m),
       playStats: null,
       frame: () => frameRef.current,
     };
@@ -264,9 +265,11 @@ function Editor({
     let f0 = frameRef.current;
     let shown = 0;
     let stalls = 0;
+    const stalledAt: number[] = [];
     const start = t0;
     const tick = (now: number) => {
-      const target = f0 + Math.floor(((now - t0) * fps) / 1000);
+      // rAF timestamps can precede t0 (they mark the frame start), so clamp at zero.
+      const target = f0 + Math.floor((Math.max(0, now - t0) * fps) / 1000);
       if (target >= N) {
         setFrame(N - 1);
         setPlaying(false);
@@ -278,12 +281,13 @@ function Editor({
           shown++;
         } else {
           stalls++;
+          stalledAt.push(target);
           cache.load(target).catch(() => {});
           t0 = now;
           f0 = frameRef.current;
         }
       }
-      if (window.__maskflow) window.__maskflow.playStats = { frames: shown, ms: now - start, stalls };
+      if (window.__maskflow) window.__maskflow.playStats = { frames: shown, ms: now - start, stalls, stalledAt };
       raf = requestAnimationFrame(tick);
     };
     raf = requestAnimationFrame(tick);
