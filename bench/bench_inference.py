@@ -56,58 +56,80 @@ def new_session(model, jpegs, width, height, cache_bytes=256 << 20, **kw):
 
 
 def bench_clicks(model, jpegs, folder, clicks: int):
+    """Median click ms. "warm": the frame was decoded beforehand (the adapter prefetches the
+    frame a user looks at); "cold": the engine decodes the JPEG inside the click. The raw
+    predictor loaded every frame in init_state, so it is always warm."""
     from inference.synthetic import blob_center
 
     p = model.predictor
-    engine = new_session(model, jpegs, W, H)
+    engine = new_session(model, jpegs, W, H, cache_bytes=16 << 20)
     raw = p.init_state(str(folder), offload_video_to_cpu=True)
-    e_ms, r_ms = [], []
+    warm, cold, r_ms = [], [], []
     for k in range(clicks):
         frame = (k * 7) % len(jpegs)
-        pt = [list(blob_center(frame, W, H, k % 3))]
+        obj = k % 3 + 1
+        pt = [list(blob_center(frame, W, H, obj - 1))]
+        is_warm = k % 4 < 2
+        if is_warm:
+            engine.frames[frame]
         # Alternate who goes first; each side computes the frame's features itself.
         order = ("e", "r") if k % 2 == 0 else ("r", "e")
         for who in order:
             t = time.perf_counter()
             if who == "e":
-                engine.add_prompt(k % 3 + 1, frame, points=pt, labels=[1])
-                e_ms.append((time.perf_counter() - t) * 1e3)
+                engine.add_prompt(obj, frame, points=pt, labels=[1])
+                (warm if is_warm else cold).append((time.perf_counter() - t) * 1e3)
             else:
                 with torch.inference_mode():
-                    p.add_new_points_or_box(raw, frame, k % 3 + 1, points=pt, labels=[1])
+                    p.add_new_points_or_box(raw, frame, obj, points=pt, labels=[1])
                 r_ms.append((time.perf_counter() - t) * 1e3)
     engine.close()
-    return statistics.median(e_ms[2:]), statistics.median(r_ms[2:])
+    return statistics.median(warm[1:]), statistics.median(cold[1:]), statistics.median(r_ms[2:])
 
 
 def bench_propagation(model, jpegs, folder, repeats: int):
+    """Best fps of `repeats` runs per direction, for three setups:
+    engine (lazy JPEG decoding + read-ahead, RLE per frame), engine over frames decoded in
+    advance (the raw predictor's situation: isolates the engine's own overhead), and raw
+    `propagate_in_video` (frames loaded by init_state beforehand, not timed). "raw+load"
+    also counts init_state's loading of every frame."""
     from inference.synthetic import blob_center
 
     p = model.predictor
     n = len(jpegs)
-    res = {"forward": ([], []), "backward": ([], [])}
+    kinds = ("engine", "engine_predecoded", "raw", "raw_with_load")
+    res = {d: {k: [] for k in kinds} for d in ("forward", "backward")}
     for rep in range(repeats):
         for direction in ("forward", "backward"):
             start = 0 if direction == "forward" else n - 1
             pt = [list(blob_center(start, W, H, 0))]
-            order = ("e", "r") if rep % 2 == 0 else ("r", "e")
+            order = ("engine", "engine_predecoded", "raw")
+            if rep % 2:
+                order = order[::-1]
             for who in order:
                 gc.collect()
-                if who == "e":
+                if who.startswith("engine"):
                     s = new_session(model, jpegs, W, H)
+                    if who == "engine_predecoded":
+                        for i in range(n):
+                            s.frames[i]
                     s.add_prompt(1, start, points=pt, labels=[1])
                     t = time.perf_counter()
                     k = sum(1 for _ in s.propagate(direction=direction))
-                    res[direction][0].append(k / (time.perf_counter() - t))
+                    res[direction][who].append(k / (time.perf_counter() - t))
                     s.close()
                 else:
+                    t0 = time.perf_counter()
                     st = p.init_state(str(folder), offload_video_to_cpu=True)
+                    load_s = time.perf_counter() - t0
                     p.add_new_points_or_box(st, start, 1, points=pt, labels=[1])
                     t = time.perf_counter()
                     k = sum(1 for _ in p.propagate_in_video(st, reverse=direction == "backward"))
-                    res[direction][1].append(k / (time.perf_counter() - t))
+                    dt = time.perf_counter() - t
+                    res[direction]["raw"].append(k / dt)
+                    res[direction]["raw_with_load"].append(k / (dt + load_s))
                     del st
-    return {d: (max(e), max(r)) for d, (e, r) in res.items()}
+    return {d: {k: max(v) for k, v in r.items()} for d, r in res.items()}
 
 
 def rss_child(mode: str, frames: int, cache_mb: int) -> dict:
@@ -246,11 +268,19 @@ def main() -> int:
     print(f"# random-tiny on {model.info.device}, torch {torch.__version__}, "
           f"{threads} torch threads, {os.cpu_count()} CPUs, video {W}x{H}, {args.frames} frames")
 
-    e, r = bench_clicks(model, jpegs, tmp / "frames", args.clicks)
-    print(f"click ms (median)        engine {e:7.2f}   raw {r:7.2f}   diff {e - r:+.2f} ms  ratio {e / r:.3f}")
+    e, c, r = bench_clicks(model, jpegs, tmp / "frames", args.clicks)
+    print(f"click ms (median, 3 objects, RLE of all)  engine warm frame {e:7.2f}   raw {r:7.2f}"
+          f"   diff {e - r:+.2f} ms  ratio {e / r:.3f}")
+    print(f"click ms (median) engine cold frame (JPEG decode in the click) {c:7.2f}   diff vs raw {c - r:+.2f} ms")
     fps = bench_propagation(model, jpegs, tmp / "frames", args.repeats)
-    for d, (e, r) in fps.items():
-        print(f"propagate {d:8s} fps   engine {e:7.2f}   raw {r:7.2f}   ratio {e / r:.3f}")
+    for d, f in fps.items():
+        print(
+            f"propagate {d:8s} fps  engine {f['engine']:6.2f}  engine(pre-decoded frames) "
+            f"{f['engine_predecoded']:6.2f}  raw {f['raw']:6.2f}  raw+load {f['raw_with_load']:6.2f}"
+            f"  | ratios engine/raw {f['engine'] / f['raw']:.3f}"
+            f"  pre-decoded/raw {f['engine_predecoded'] / f['raw']:.3f}"
+            f"  engine/raw+load {f['engine'] / f['raw_with_load']:.3f}"
+        )
     rss = bench_rss(args.long, args.cache_mb)
     mib = 2**20
     for mode in ("engine", "raw"):

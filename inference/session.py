@@ -15,7 +15,7 @@ import torch
 
 from .frames import FrameSource
 from .model import LoadedModel
-from .rle import decode_rle, encode_mask, rle_bbox
+from .rle import decode_rle, encode_mask
 
 log = logging.getLogger(__name__)
 
@@ -115,6 +115,9 @@ class Session:
             1,
         )
         self._state = self._new_state()
+        # Bumped when object indices shift (remove_object, reset): a running propagation
+        # holds indices, so it stops instead of tracking the wrong objects.
+        self._epoch = 0
 
     # -- state ---------------------------------------------------------------------------
     def _new_state(self) -> dict[str, Any]:
@@ -263,11 +266,14 @@ class Session:
 
     def remove_object(self, object_id: int) -> None:
         with self._lock, self._ctx():
+            if object_id in self._state["obj_id_to_idx"]:
+                self._epoch += 1
             self._p.remove_object(self._state, object_id, strict=False, need_output=False)
 
     def reset(self) -> None:
         """Forget every object, prompt and tracked frame (frames stay cached)."""
         with self._lock, self._ctx():
+            self._epoch += 1
             self._p.reset_state(self._state)
             self._state["cached_features"] = {}
 
@@ -330,18 +336,22 @@ class Session:
         result = []
         for i, (obj_id, _) in enumerate(outs):
             m = binary[i]
-            rle = encode_mask(m)
             area = int(np.count_nonzero(m))
             result.append(
                 ObjectMask(
                     object_id=int(obj_id),
-                    rle=rle,
+                    rle=encode_mask(m),
                     score=float(scores[i]),
                     area=area,
-                    bbox=rle_bbox(rle) if area else [0.0, 0.0, 0.0, 0.0],
+                    bbox=_bbox(m) if area else [0.0, 0.0, 0.0, 0.0],
                 )
             )
         return result
+
+    def prefetch(self, frames: Iterable[int]) -> None:
+        """Decode these frames in the background, e.g. the frame a user is looking at, so
+        that a click on it does not pay for JPEG decoding."""
+        self.frames.prefetch([f for f in frames if 0 <= f < self.frames.num_frames])
 
     def masks_on(self, frame: int) -> FrameResult:
         """The current masks on a frame, without running the model."""
@@ -384,7 +394,10 @@ class Session:
             if not obj_idxs:
                 raise InvalidPrompt("nothing to propagate: no prompted objects selected")
             with self._ctx():
-                self._p.propagate_in_video_preflight(st)
+                try:
+                    self._p.propagate_in_video_preflight(st)
+                except RuntimeError as exc:  # an object without any prompt
+                    raise InvalidPrompt(str(exc)) from None
             if start_frame is None:
                 conds = [
                     t
@@ -392,9 +405,12 @@ class Session:
                     for t in st["output_dict_per_obj"][i]["cond_frame_outputs"]
                 ]
                 start_frame = max(conds) if direction == "backward" else min(conds)
-        return self._propagate(start_frame, direction, max_frames, obj_idxs, cancel)
+            epoch = self._epoch
+        return self._propagate(start_frame, direction, max_frames, obj_idxs, cancel, epoch)
 
-    def _propagate(self, start, direction, max_frames, obj_idxs, cancel) -> Iterator[FrameResult]:
+    def _propagate(
+        self, start, direction, max_frames, obj_idxs, cancel, epoch
+    ) -> Iterator[FrameResult]:
         n = self.frames.num_frames
         cap = n if max_frames is None else max_frames
         passes: list[tuple[bool, list[int]]] = []
@@ -408,12 +424,17 @@ class Session:
             if not order:
                 continue
             with self._lock:
+                if self._epoch != epoch:
+                    return
                 plan = self._begin_pass(start, reverse, obj_idxs)
             for i, frame_idx in enumerate(order):
                 if cancel is not None and cancel():
                     return
                 self.frames.prefetch(order[i + 1 : i + 1 + self.read_ahead])
                 with self._lock:
+                    if self._epoch != epoch:
+                        log.info("propagation stopped: objects changed under it")
+                        return
                     result = self._track_frame(frame_idx, reverse, obj_idxs, plan)
                 yield result
 
@@ -559,6 +580,18 @@ def _find_output(st: dict, obj_idx: int, frame: int) -> dict | None:
         if out is not None:
             return out
     return None
+
+
+def _bbox(m: np.ndarray) -> list[float]:
+    """[x, y, w, h] of a non-empty mask, as pycocotools.mask.toBbox gives it."""
+    rows = np.flatnonzero(m.any(axis=1))
+    cols = np.flatnonzero(m.any(axis=0))
+    return [
+        float(cols[0]),
+        float(rows[0]),
+        float(cols[-1] - cols[0] + 1),
+        float(rows[-1] - rows[0] + 1),
+    ]
 
 
 def _near(sorted_anchors, t: int, w: int) -> bool:

@@ -192,3 +192,43 @@ def test_reset_forgets_everything(model, clip):
 def test_session_rejects_frames_preprocessed_for_another_size(model, clip):
     with pytest.raises(ValueError):
         Session(model, clip.source(128))
+
+
+def test_removing_an_object_stops_a_running_propagation(model, clip):
+    s = clip.session(model)
+    s.add_prompt(1, 0, points=[clip.blob(0, 0)], labels=[1])
+    s.add_prompt(2, 0, points=[clip.blob(0, 1)], labels=[1])
+    frames = []
+    for r in s.propagate():
+        frames.append(r.frame)
+        if r.frame == 2:
+            s.remove_object(1)  # indices shift under the running propagation
+    assert frames == [0, 1, 2]
+    assert [r.frame for r in s.propagate(max_frames=2)] == [0, 1]
+
+
+def test_a_click_interleaves_with_a_running_propagation(model, clip):
+    import threading
+    import time
+
+    s = clip.session(model)
+    s.add_prompt(1, 0, points=[clip.blob(0, 0)], labels=[1])
+    done = threading.Event()
+    frames = []
+
+    def run():
+        for r in s.propagate():
+            frames.append(r.frame)
+            time.sleep(0.02)  # a slow consumer (e.g. database writes)
+        done.set()
+
+    th = threading.Thread(target=run)
+    th.start()
+    while len(frames) < 3:
+        time.sleep(0.005)
+    res = s.add_prompt(2, 30, points=[clip.blob(30, 1)], labels=[1])
+    clicked_mid_run = not done.is_set()
+    th.join()
+    assert clicked_mid_run
+    assert 2 in {m.object_id for m in res.masks}
+    assert frames == list(range(clip.num_frames))
