@@ -143,3 +143,55 @@ def test_keyboard_shortcuts_step_frames_and_open_help(mf_server, seed, open_as):
     assert "Undo the last prompt" in page.locator("[data-testid=help-overlay]").inner_text()
     page.keyboard.press("Escape")
     assert page.locator("[data-testid=help-overlay]").count() == 0
+
+
+def test_a_client_that_was_offline_catches_up_through_sync(mf_server, seed, open_as):
+    vid = seed.video["id"]
+    a = open_as("alice", f"/videos/{vid}?frame=20")
+    b = open_as("bob", f"/videos/{vid}?frame=20")
+    wait_live(a)
+    wait_live(b)
+    before = a.locator("[data-testid=object-row]").count()
+    last_seq = a.evaluate("() => window.__maskflow.ctl.client.lastSeq")
+    # Cut A off: its socket closes and every reconnect attempt fails until we allow it again.
+    a.evaluate("""() => { const c = window.__maskflow.ctl.client; window.__realFactory = c.opts.socketFactory;
+      c.opts.socketFactory = () => { throw new Error('offline'); }; c.socket.close(); }""")
+    a.wait_for_selector("[data-testid=connection][data-state=reconnecting]")
+    assert "Reconnecting" in a.locator("[data-testid=connection]").inner_text()
+
+    # Meanwhile B makes a new object with a mask on frame 20.
+    b.evaluate("() => window.__maskflow.ctl.select(null)")
+    click_video(b, 0.5, 0.75)
+    b.wait_for_function(f"() => document.querySelectorAll('[data-testid=object-row]').length === {before + 1}",
+                        timeout=60_000)
+    new_id = b.evaluate("() => window.__maskflow.ctl.selected")
+    b.wait_for_function(
+        f"() => window.__maskflow.ctl.store.masksAt(20)?.has({new_id})", timeout=60_000)
+    assert a.locator("[data-testid=object-row]").count() == before  # A really missed it
+
+    # A comes back: it sends sync {since_seq} and receives what it missed.
+    a.evaluate("""() => { const c = window.__maskflow.ctl.client; c.opts.socketFactory = window.__realFactory;
+      window.__syncs = []; const real = c.opts.socketFactory;
+      c.opts.socketFactory = (url) => { const s = real(url); const send = s.send.bind(s);
+        s.send = (d) => { if (JSON.parse(d).type === 'sync') window.__syncs.push(JSON.parse(d)); send(d); };
+        return s; }; c.reconnectNow(); }""")
+    wait_live(a)
+    syncs = a.evaluate("() => window.__syncs")
+    assert syncs == [{"type": "sync", "since_seq": last_seq}]
+    a.wait_for_selector(f"[data-testid=object-row][data-object-id='{new_id}']", timeout=30_000)
+    a.wait_for_function(f"() => window.__maskflow.ctl.store.masksAt(20)?.has({new_id})", timeout=30_000)
+    a.wait_for_function(
+        f"() => Number(document.querySelector(\"[data-testid=track][data-object-id='{new_id}']\")"
+        ".dataset.maskFrames) >= 1")
+
+
+def test_server_errors_show_as_toasts(mf_server, seed, open_as):
+    page = open_as("vera", f"/videos/{seed.video['id']}?frame=0")
+    wait_live(page)
+    # The UI hides edits from viewers; a forced one still gets the server's refusal as a toast.
+    page.evaluate("() => window.__maskflow.ctl.createObject(null, 'sneaky')")
+    toast = page.wait_for_selector("[data-testid=toast-error]", timeout=15_000)
+    assert toast.inner_text().strip()
+    # Uncorrelated server errors (no req) are shown too.
+    page.evaluate("() => window.__maskflow.inject({type: 'error', code: 'unavailable', message: 'No inference worker is alive.'})")
+    page.wait_for_selector("[data-testid=toast-error]:has-text('No inference worker is alive.')")
