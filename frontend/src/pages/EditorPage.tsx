@@ -13,6 +13,7 @@ import ObjectPanel from "../editor/ObjectPanel";
 import Stage from "../editor/Stage";
 import Timeline from "../editor/Timeline";
 import { ProtocolClient, type ConnectionState } from "../protocol/client";
+import { decodeRle } from "../rle/rle";
 import type { Direction, ServerMessage, WireObject } from "../protocol/messages";
 import { formatDuration } from "./ProjectPage";
 
@@ -26,6 +27,8 @@ declare global {
       inject: (msg: ServerMessage | string) => void;
       playStats: { frames: number; ms: number; stalls: number; stalledAt: number[] } | null;
       frame: () => number;
+      /** The plain decoder, for the benchmark's side-by-side baseline. */
+      decodeRle: typeof decodeRle;
     };
   }
 }
@@ -186,6 +189,7 @@ function Editor({
       inject: (m) => ctl.handle(typeof m === "string" ? (JSON.parse(m) as ServerMessage) : m),
       playStats: null,
       frame: () => frameRef.current,
+      decodeRle,
     };
     return () => {
       // Only the socket and decoded frames go; listeners stay for a StrictMode re-mount.
