@@ -8,6 +8,7 @@ files); each frame's presentation time is recorded so VFR videos stay frame-accu
 from __future__ import annotations
 
 import json
+from concurrent.futures import ThreadPoolExecutor
 import sys
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -60,6 +61,12 @@ def _oriented(frame, rotation: int) -> np.ndarray:
     return rgb
 
 
+def _save_jpeg(rgb: np.ndarray, dest: Path, quality: int) -> None:
+    from PIL import Image
+
+    Image.fromarray(rgb).save(dest, quality=quality)
+
+
 def probe(path: str | Path) -> Probe:
     """Open the file and decode its first frame; raise NotAVideo with a readable reason."""
     try:
@@ -73,7 +80,6 @@ def probe(path: str | Path) -> Probe:
         stream = streams[0]
         if container.format.name.endswith("_pipe") or container.format.name == "image2":
             raise NotAVideo("the file is a still image, not a video")
-        stream.thread_type = "AUTO"
         try:
             for frame in container.decode(stream):
                 rotation = _rotation(frame)
@@ -115,40 +121,53 @@ def decode_to_jpegs(
     m = Manifest()
     info = probe(path)
     m.rotation, m.width, m.height = info.rotation, info.width, info.height
+    # No frame threading: libav's worker threads would log through PyAV's callback, which
+    # needs the GIL, and closing a frame-threaded codec while holding it deadlocks. JPEG
+    # encoding (which releases the GIL) runs in a small pool instead.
     av.logging.set_level(av.logging.WARNING)
-    with av.logging.Capture(local=False) as logs, av.open(str(path), metadata_errors="ignore") as container:
-        stream = container.streams.video[0]
-        stream.thread_type = "AUTO"
-        total_hint = stream.frames or 0
-        if not total_hint and info.duration and info.fps:
-            total_hint = int(info.duration * info.fps)
-        tb = stream.time_base
-        last_t = 0.0
-        for packet in container.demux(stream):
-            try:
-                frames = packet.decode()
-            except av.error.FFmpegError:
-                m.corrupt_packets += 1
-                continue
-            for frame in frames:
-                if m.num_frames >= max_frames:
-                    raise NotAVideo(f"the video has more than {max_frames} frames")
-                rgb = _oriented(frame, info.rotation)
-                if rgb.shape[1] != m.width or rgb.shape[0] != m.height:
-                    # Mid-stream resolution change: keep the first size so masks line up.
-                    rgb = np.asarray(
-                        Image.fromarray(rgb).resize((m.width, m.height), Image.BILINEAR)
-                    )
-                Image.fromarray(rgb).save(out / f"{m.num_frames:06d}.jpg", quality=quality)
-                if frame.pts is not None and tb is not None:
-                    t = float(frame.pts * tb)
-                else:
-                    t = last_t + (1.0 / info.fps if info.fps else 0.0)
-                m.timestamps.append(round(t, 6))
-                last_t = t
-                m.num_frames += 1
-                if on_progress and m.num_frames % 10 == 0:
-                    on_progress(m.num_frames, total_hint)
+    pending: list = []
+    try:
+        with av.logging.Capture() as logs, ThreadPoolExecutor(2) as pool, av.open(
+            str(path), metadata_errors="ignore"
+        ) as container:
+            stream = container.streams.video[0]
+            stream.thread_count = 1
+            total_hint = stream.frames or 0
+            if not total_hint and info.duration and info.fps:
+                total_hint = int(info.duration * info.fps)
+            tb = stream.time_base
+            last_t = 0.0
+            for packet in container.demux(stream):
+                try:
+                    frames = packet.decode()
+                except av.error.FFmpegError:
+                    m.corrupt_packets += 1
+                    continue
+                for frame in frames:
+                    if m.num_frames >= max_frames:
+                        raise NotAVideo(f"the video has more than {max_frames} frames")
+                    rgb = _oriented(frame, info.rotation)
+                    if rgb.shape[1] != m.width or rgb.shape[0] != m.height:
+                        # Mid-stream resolution change: keep the first size so masks line up.
+                        rgb = np.asarray(
+                            Image.fromarray(rgb).resize((m.width, m.height), Image.BILINEAR)
+                        )
+                    pending.append(pool.submit(_save_jpeg, rgb, out / f"{m.num_frames:06d}.jpg", quality))
+                    if frame.pts is not None and tb is not None:
+                        t = float(frame.pts * tb)
+                    else:
+                        t = last_t + (1.0 / info.fps if info.fps else 0.0)
+                    m.timestamps.append(round(t, 6))
+                    last_t = t
+                    m.num_frames += 1
+                    if len(pending) > 8:
+                        pending.pop(0).result()
+                    if on_progress and m.num_frames % 10 == 0:
+                        on_progress(m.num_frames, total_hint)
+            for fut in pending:
+                fut.result()
+    finally:
+        av.logging.set_level(None)
     # Decoders conceal damage rather than fail; their error log is how we learn of it.
     m.decoder_errors = sum(1 for level, _, _ in logs if level <= av.logging.ERROR)
     if m.num_frames == 0:
