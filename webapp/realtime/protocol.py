@@ -419,9 +419,10 @@ video pixels, frames are 0-based, masks are COCO compressed RLE `{"size": [h, w]
 
 **Connecting.** Auth is the session cookie (browser) or `Authorization: Token <key>`. A browser
 `Origin` must match the request host or `CSRF_TRUSTED_ORIGINS`; clients without `Origin` (token
-clients) are allowed. Refusals close before the handshake completes (HTTP 403). After the
-handshake the server may close with an app code: 4401 not signed in, 4404 no such video or not a
-member, 4409 the video is not ready.
+clients) are allowed; a foreign Origin is refused before the handshake completes (HTTP 403).
+After the handshake the server closes with an app code: 4401 not signed in, 4404 no such video
+or not a member. A video that is still processing can be watched; prompts wait for `ready`
+(`not_found` until then).
 
 **Order on connect.** The server joins the room first, then sends `session.state {seq, ...}`,
 then the live events queued since. Events with a seq ≤ the snapshot's seq may follow it; all

@@ -8,10 +8,13 @@ instead, so those never delay clicks.
 from __future__ import annotations
 
 import argparse
+import importlib
 import os
 import socket
 import sys
 import uuid
+
+TASK_MODULES = ("webapp.realtime.tasks", "webapp.videos.ingest", "webapp.exports.tasks")
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -41,7 +44,10 @@ def main(argv: list[str] | None = None) -> None:
         name = f"{args.name or args.queues.replace(',', '-')}-{host}-{os.getpid()}"
         queues, pool = args.queues, "solo" if args.concurrency == 1 else "threads"
     from webapp.celery import app
-    from webapp.realtime import tasks  # noqa: F401  (registers the task and worker signals)
+
+    # Register tasks explicitly: not every task lives in an app's tasks.py (autodiscovery).
+    for module in TASK_MODULES:
+        importlib.import_module(module)
 
     app.worker_main([
         "worker", "-n", f"{name}@{host}", "-Q", queues, "--pool", pool,

@@ -1,0 +1,88 @@
+"""The Redis lease registry, control keys and presence store, against the real Redis."""
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import time
+import uuid
+
+import pytest
+
+from webapp.realtime import leases
+from webapp.realtime.actions import ActionError
+from webapp.realtime.presence import PRESENCE_TTL_S, RedisPresence
+
+from .stack import services_up
+
+if os.environ.get("CI") != "true" and not services_up():
+    pytest.skip("Redis not running (CI=true never skips)", allow_module_level=True)
+
+REDIS_URL = "redis://127.0.0.1:6379/7"
+
+
+@pytest.fixture
+def reg(settings, monkeypatch):
+    prefix = f"mftest{uuid.uuid4().hex[:8]}"
+    settings.REDIS_URL = REDIS_URL
+    monkeypatch.setenv("REALTIME_PREFIX", prefix)
+    r = leases.client()
+    yield leases.Registry()
+    keys = r.keys(f"{prefix}:*")
+    if keys:
+        r.delete(*keys)
+
+
+def test_a_video_sticks_to_its_live_worker(reg):
+    reg.heartbeat("w1")
+    reg.heartbeat("w2")
+    first, prev = reg.lease(1)
+    assert prev is None and first in ("w1", "w2")
+    for _ in range(10):
+        assert reg.lease(1) == (first, None)
+
+
+def test_a_dead_workers_video_moves_to_a_live_worker(reg):
+    reg.heartbeat("dead")
+    assert reg.lease(5)[0] == "dead"
+    leases.client().zadd(reg.workers_key, {"dead": time.time() - leases.STALE_S - 1})
+    reg.heartbeat("alive")
+    owner, prev = reg.lease(5)
+    assert (owner, prev) == ("alive", "dead")
+    assert reg.owner(5) == "alive"
+
+
+def test_no_live_worker_means_unavailable(reg):
+    leases.client().zadd(reg.workers_key, {"old": time.time() - 60})
+    with pytest.raises(ActionError) as exc:
+        reg.lease(9)
+    assert exc.value.code == "unavailable"
+
+
+def test_control_generations_and_marks_are_shared_state(reg):
+    ctl, marks = leases.RedisControl(), leases.RedisMarks()
+    g1 = ctl.bump(3, "superseded")
+    g2 = ctl.bump(3, "cancelled")
+    assert g2 == g1 + 1 and ctl.current(3) == (g2, "cancelled")
+    marks.set(3, 10)
+    marks.set(3, 7)  # never goes backwards
+    assert marks.get(3) == 10
+
+
+def test_presence_entries_of_a_crashed_server_expire(reg):
+    store = RedisPresence(REDIS_URL, os.environ["REALTIME_PREFIX"])
+
+    async def run():
+        await store.set(4, "live-channel", {"username": "alice", "frame": 1, "object_id": None})
+        r = store._client()
+        stale = {"username": "ghost", "frame": 2, "object_id": None,
+                 "ts": time.time() - PRESENCE_TTL_S - 1}
+        await r.hset(store._key(4), "dead-channel", json.dumps(stale))
+        users = await store.users(4)
+        left = await r.hkeys(store._key(4))
+        await r.aclose()
+        return users, left
+
+    users, left = asyncio.run(run())
+    assert [u["username"] for u in users] == ["alice"]
+    assert [k.decode() if isinstance(k, bytes) else k for k in left] == ["live-channel"]
