@@ -97,6 +97,8 @@ class Stack:
             # Several workers share the test machine's cores: one torch thread each, or
             # OpenMP teams spin against each other.
             SAM2_TORCH_THREADS="1",
+            # Keep DB connections: Celery and Channels otherwise reconnect per task/message.
+            DB_CONN_MAX_AGE="300",
         )
         self.env.update(env or {})
         self.env.pop("MASKFLOW_WORKER_NAME", None)

@@ -36,10 +36,13 @@ class Actor:
     username: str
 
 
-def role_of(user_id: int, project_id: int, is_superuser: bool = False) -> str | None:
+def role_of(user_id: int, project_id: int, is_superuser: bool | None = None) -> str | None:
+    """Membership role; superusers who are not members act as owner (as Project.role_of)."""
     m = Membership.objects.filter(project_id=project_id, user_id=user_id).values("role").first()
     if m:
         return m["role"]
+    if is_superuser is None:
+        is_superuser = get_user_model().objects.filter(pk=user_id, is_superuser=True).exists()
     return Role.OWNER if is_superuser else None
 
 
@@ -52,8 +55,7 @@ def load_video(video_id: int) -> Video:
 
 def require(actor: Actor, video: Video, action: str) -> str:
     """The actor's current role, re-read on every message (a demotion applies at once)."""
-    su = get_user_model().objects.filter(pk=actor.user_id, is_superuser=True).exists()
-    role = role_of(actor.user_id, video.project_id, su)
+    role = role_of(actor.user_id, video.project_id)
     if not can(role, action):
         raise ActionError("forbidden", f"your role ({role or 'none'}) may not {action} this video")
     return role

@@ -105,10 +105,14 @@ class RedisMarks:
     def get(self, video_id: int) -> int:
         return int(client().get(self._k(video_id)) or 0)
 
+    _MAX = ("local c = tonumber(redis.call('GET', KEYS[1]) or '0') "
+            "if tonumber(ARGV[1]) > c then redis.call('SET', KEYS[1], ARGV[1]) end")
+
+    def __init__(self) -> None:
+        self._set_max = client().register_script(self._MAX)
+
     def set(self, video_id: int, seq: int) -> None:
-        client().eval("local c = tonumber(redis.call('GET', KEYS[1]) or '0') "
-                      "if tonumber(ARGV[1]) > c then redis.call('SET', KEYS[1], ARGV[1]) end",
-                      1, self._k(video_id), seq)
+        self._set_max(keys=[self._k(video_id)], args=[seq])
 
 
 class Registry:
