@@ -99,6 +99,7 @@ def bench_propagation(model, jpegs, folder, repeats: int):
     n = len(jpegs)
     kinds = ("engine", "engine_predecoded", "raw", "raw_with_load")
     res = {d: {k: [] for k in kinds} for d in ("forward", "backward")}
+    cpu = {d: {k: [] for k in kinds} for d in ("forward", "backward")}
     for rep in range(repeats):
         for direction in ("forward", "backward"):
             start = 0 if direction == "forward" else n - 1
@@ -114,22 +115,27 @@ def bench_propagation(model, jpegs, folder, repeats: int):
                         for i in range(n):
                             s.frames[i]
                     s.add_prompt(1, start, points=pt, labels=[1])
-                    t = time.perf_counter()
+                    t, c = time.perf_counter(), time.process_time()
                     k = sum(1 for _ in s.propagate(direction=direction))
                     res[direction][who].append(k / (time.perf_counter() - t))
+                    cpu[direction][who].append((time.process_time() - c) / k * 1e3)
                     s.close()
                 else:
-                    t0 = time.perf_counter()
+                    t0, c0 = time.perf_counter(), time.process_time()
                     st = p.init_state(str(folder), offload_video_to_cpu=True)
-                    load_s = time.perf_counter() - t0
+                    load_s, load_c = time.perf_counter() - t0, time.process_time() - c0
                     p.add_new_points_or_box(st, start, 1, points=pt, labels=[1])
-                    t = time.perf_counter()
+                    t, c = time.perf_counter(), time.process_time()
                     k = sum(1 for _ in p.propagate_in_video(st, reverse=direction == "backward"))
-                    dt = time.perf_counter() - t
+                    dt, dc = time.perf_counter() - t, time.process_time() - c
                     res[direction]["raw"].append(k / dt)
                     res[direction]["raw_with_load"].append(k / (dt + load_s))
+                    cpu[direction]["raw"].append(dc / k * 1e3)
+                    cpu[direction]["raw_with_load"].append((dc + load_c) / k * 1e3)
                     del st
-    return {d: {k: max(v) for k, v in r.items()} for d, r in res.items()}
+    fps = {d: {k: max(v) for k, v in r.items()} for d, r in res.items()}
+    cpu_ms = {d: {k: min(v) for k, v in r.items()} for d, r in cpu.items()}
+    return fps, cpu_ms
 
 
 def rss_child(mode: str, frames: int, cache_mb: int) -> dict:
@@ -246,7 +252,7 @@ def main() -> int:
     ap.add_argument("--frames", type=int, default=120, help="frames for click/fps runs")
     ap.add_argument("--long", type=int, default=1000, help="frames for the RSS run")
     ap.add_argument("--clicks", type=int, default=30)
-    ap.add_argument("--repeats", type=int, default=2)
+    ap.add_argument("--repeats", type=int, default=3)
     ap.add_argument("--cache-mb", type=int, default=64, help="engine frame cache in the RSS run")
     ap.add_argument("--threads", type=int, default=None, help="torch threads (default: engine's choice)")
     ap.add_argument("--quick", action="store_true", help="small sizes, for a smoke run")
@@ -272,7 +278,15 @@ def main() -> int:
     print(f"click ms (median, 3 objects, RLE of all)  engine warm frame {e:7.2f}   raw {r:7.2f}"
           f"   diff {e - r:+.2f} ms  ratio {e / r:.3f}")
     print(f"click ms (median) engine cold frame (JPEG decode in the click) {c:7.2f}   diff vs raw {c - r:+.2f} ms")
-    fps = bench_propagation(model, jpegs, tmp / "frames", args.repeats)
+    fps, cpu_ms = bench_propagation(model, jpegs, tmp / "frames", args.repeats)
+    for d, f in cpu_ms.items():
+        print(
+            f"propagate {d:8s} CPU ms/frame (all threads, min)  engine {f['engine']:6.2f}"
+            f"  engine(pre-decoded) {f['engine_predecoded']:6.2f}  raw {f['raw']:6.2f}"
+            f"  raw+load {f['raw_with_load']:6.2f}"
+            f"  | pre-decoded/raw {f['engine_predecoded'] / f['raw']:.3f}"
+            f"  engine/raw+load {f['engine'] / f['raw_with_load']:.3f}"
+        )
     for d, f in fps.items():
         print(
             f"propagate {d:8s} fps  engine {f['engine']:6.2f}  engine(pre-decoded frames) "

@@ -420,13 +420,15 @@ class Session:
             passes.append((True, list(range(start, max(-1, start - cap), -1))))
         elif direction == "both":
             passes.append((True, list(range(start - 1, max(-1, start - 1 - cap), -1))))
-        for reverse, order in passes:
+        for n_pass, (reverse, order) in enumerate(passes):
             if not order:
                 continue
             with self._lock:
                 if self._epoch != epoch:
                     return
-                plan = self._begin_pass(start, reverse, obj_idxs)
+                # Only the first pass drops leftovers: the forward tail of "both" stays,
+                # so a correction near the end still finds its memory window.
+                plan = self._begin_pass(start, reverse, obj_idxs, drop_leftovers=n_pass == 0)
             for i, frame_idx in enumerate(order):
                 if cancel is not None and cancel():
                     return
@@ -438,7 +440,9 @@ class Session:
                     result = self._track_frame(frame_idx, reverse, obj_idxs, plan)
                 yield result
 
-    def _begin_pass(self, start: int, reverse: bool, obj_idxs: list[int]) -> _Pass:
+    def _begin_pass(
+        self, start: int, reverse: bool, obj_idxs: list[int], drop_leftovers: bool = True
+    ) -> _Pass:
         """Drop leftovers of earlier passes that this pass (and later clicks) cannot reach."""
         st = self._state
         plan = _Pass(start=start, reverse=reverse)
@@ -449,7 +453,7 @@ class Session:
             out_dict = st["output_dict_per_obj"][obj_idx]
             anchors = sorted(set(out_dict["cond_frame_outputs"]) | {start})
             plan.keep[obj_idx] = anchors
-            if self.trim:
+            if self.trim and drop_leftovers:
                 non_cond = out_dict["non_cond_frame_outputs"]
                 for t in [t for t in non_cond if not _near(anchors, t, w)]:
                     del non_cond[t]

@@ -60,3 +60,18 @@ def test_long_propagation_keeps_memory_bounded(model, tmp_path):
     assert len(stored) <= 2 * engine.window + 1
     assert engine_growth < ENGINE_RSS_GROWTH_BOUND
     assert raw_bytes > engine_bytes + 10 * 2**20  # the contrast is real
+
+
+def test_repeated_propagations_do_not_accumulate_outputs(model, tmp_path):
+    video = make_video(tmp_path, 200, 64, 48, jpeg_dir=False)
+    s = video.session(model)
+    s.add_prompt(1, 0, points=[video.blob(0)], labels=[1])
+    w = s.window
+    for start in (0, 50, 100, 150):
+        frames = [r.frame for r in s.propagate(start_frame=start, max_frames=20)]
+        assert frames == list(range(start, start + 20))
+        stored = s.stored_frames(1)["non_cond"]
+        assert len(stored) <= 3 * w + 1, (start, stored)
+    # Leftovers of the pass from 50 went when the pass from 100 started.
+    assert not [t for t in stored if 50 < t < 100]
+    assert stored[-1] == 169
