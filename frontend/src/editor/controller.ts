@@ -45,6 +45,7 @@ export class EditorController {
   /** Objects this tab asked for, so their creation selects them. */
   private awaitingCreate: PendingClick[] | null = null;
   private listeners = new Set<() => void>();
+  private pendingMark: { name: string; seq: number; frame: number } | null = null;
   private unsubs: (() => void)[] = [];
 
   constructor(private opts: ControllerOptions) {
@@ -74,6 +75,14 @@ export class EditorController {
     for (const fn of [...this.listeners]) fn();
   }
 
+  /** The mark of the masks message being applied, if it is for `frame` (once). */
+  takePendingMark(frame: number): { name: string; seq: number } | null {
+    const m = this.pendingMark;
+    if (!m || m.frame !== frame) return null;
+    this.pendingMark = null;
+    return m;
+  }
+
   select(id: number | null): void {
     this.selected = id;
     this.notify();
@@ -82,9 +91,17 @@ export class EditorController {
   /** Entry point for every server message (tests and the debug hook call it directly). */
   handle(msg: ServerMessage): void {
     if (msg.type === "masks" && typeof performance !== "undefined") {
-      performance.mark(`maskflow:masks:${msg.seq}:${msg.frame}`);
+      // Closed by takePendingMark() when the overlay paints this frame during apply().
+      const name = `maskflow:masks:${msg.seq}:${msg.frame}`;
+      performance.mark(name);
+      this.pendingMark = { name, seq: msg.seq, frame: msg.frame };
     }
     this.store.apply(msg);
+    if (this.pendingMark) {
+      // Not the frame on screen: nothing was painted, so drop the mark.
+      performance.clearMarks(this.pendingMark.name);
+      this.pendingMark = null;
+    }
     if (msg.type === "object.deleted" && msg.object.id === this.selected) this.select(null);
     if (msg.type === "error" && msg.req == null) this.opts.onError?.(msg.message);
     if (msg.type === "propagation.done") {

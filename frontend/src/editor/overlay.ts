@@ -34,8 +34,8 @@ export class OverlayPainter {
     if (this.ctx) {
       this.image = new ImageData(new Uint8ClampedArray(this.buf.buffer as ArrayBuffer), height, width);
     }
-    // About 2 screen pixels at typical zoom.
-    this.thickness = Math.max(1, Math.round(Math.max(width, height) / 640));
+    // About one to two screen pixels at typical zoom (2 px at 1080p, 1 px at 640x360).
+    this.thickness = Math.max(1, Math.round(Math.max(width, height) / 900));
   }
 
   intervals(entry: MaskEntry): ColumnIntervals | null {

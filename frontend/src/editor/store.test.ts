@@ -101,3 +101,15 @@ describe("EditorStore", () => {
     expect(seen).toEqual([7]);
   });
 });
+
+describe("isEmptyRle", () => {
+  it("is true exactly when the leading zero run covers the image", async () => {
+    const { isEmptyRle } = await import("./store");
+    const { encodeRle } = await import("../rle/rle");
+    expect(isEmptyRle(encodeRle(new Uint8Array(200 * 300), 200, 300))).toBe(true);
+    const one = new Uint8Array(200 * 300);
+    one[59_999] = 1; // the very last pixel
+    expect(isEmptyRle(encodeRle(one, 200, 300))).toBe(false);
+    expect(isEmptyRle(encodeRle(new Uint8Array(6).fill(1), 2, 3))).toBe(false);
+  });
+});

@@ -12,7 +12,6 @@ import type {
   ServerMessage,
   WireObject,
 } from "../protocol/messages";
-import { decodeCounts } from "../rle/rle";
 
 export interface MaskEntry {
   rle: Rle;
@@ -45,14 +44,18 @@ export interface PropagationState {
 
 type FrameListener = (frame: number) => void;
 
+/** True when the mask has no pixels. O(1): pycocotools' first count is the leading zeros,
+ *  so the mask is empty exactly when that run covers the whole image. */
 export function isEmptyRle(rle: Rle): boolean {
-  try {
-    const c = decodeCounts(rle.counts);
-    for (let i = 1; i < c.length; i += 2) if (c[i] > 0) return false;
-    return true;
-  } catch {
-    return true;
+  const s = rle.counts;
+  let x = 0, k = 0, p = 0, more = 1;
+  while (more && p < s.length) {
+    const c = s.charCodeAt(p++) - 48;
+    x |= (c & 0x1f) << (5 * k++);
+    more = c & 0x20;
+    if (!more && c & 0x10) x |= -1 << (5 * k);
   }
+  return x >= rle.size[0] * rle.size[1];
 }
 
 const key = (objectId: number, frame: number) => `${objectId}:${frame}`;
