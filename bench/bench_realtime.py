@@ -216,9 +216,14 @@ def main():
     ]
     for name, xs in trap.items():
         lines.append(f"| {name} | {pct(xs, 50):.1f} ms | {pct(xs, 99):.1f} ms |")
-    lines += ["", "The embedded inference thread therefore runs with one torch thread "
-              "(`inference.configure_torch_threads(off_main_thread=True)`); Celery workers run "
-              "tasks on the main thread with all cores."]
+    best = min(trap, key=lambda k: pct(trap[k], 50))
+    lines += ["", f"Fastest here: {best}. The embedded inference thread runs with one torch "
+              "thread (`inference.configure_torch_threads(off_main_thread=True)`, DESIGN.md's "
+              "idle-machine measurement: 10.6 ms main thread, 21 ms spawned thread, 14 ms "
+              "spawned with one thread); `SAM2_TORCH_THREADS` overrides it. On a loaded shared "
+              "machine OpenMP spin-waiting makes every multi-thread row noisy, so compare rows "
+              "of one run only. Celery inference workers run tasks on the main thread "
+              "(`--pool solo`)."]
     text = "\n".join(lines) + "\n"
     print(text)
     write_results(text)

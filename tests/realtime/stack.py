@@ -69,7 +69,8 @@ def services_up() -> bool:
 
 
 class Stack:
-    def __init__(self, tmp: Path, workers: int = 2, users=None, videos=None, env=None):
+    def __init__(self, tmp: Path, workers: int = 2, users=None, videos=None, env=None,
+                 embedded: bool = False):
         self.tmp = tmp
         self.tag = uuid.uuid4().hex[:8]
         self.db_name = f"mf_stack_{self.tag}"
@@ -101,6 +102,10 @@ class Stack:
             DB_CONN_MAX_AGE="300",
         )
         self.env.update(env or {})
+        self.embedded = embedded
+        if embedded:  # no REDIS_URL: in-memory layer, inference thread in the web process
+            self.env.pop("REDIS_URL")
+            self.n_workers = 0
         self.env.pop("MASKFLOW_WORKER_NAME", None)
 
     @property
@@ -129,7 +134,8 @@ class Stack:
         with psycopg.connect("postgresql://postgres@127.0.0.1:5432/postgres",
                              autocommit=True) as conn:
             conn.execute(f'CREATE DATABASE "{self.db_name}"')
-        self.redis().flushdb()
+        if not self.embedded:
+            self.redis().flushdb()
         self._run("manage.py", "migrate", "--noinput")
         spec = json.dumps({"users": self.users, "videos": self.videos})
         out = self._run("manage.py", "shell", "-c", SETUP_SCRIPT, env={"STACK_SPEC": spec}).stdout
@@ -140,7 +146,8 @@ class Stack:
                     "server.log")
         for i in range(self.n_workers):
             self.add_worker()
-        self.wait_workers(self.n_workers)
+        if self.n_workers:
+            self.wait_workers(self.n_workers)
         self._wait_http()
         return self
 
@@ -200,14 +207,12 @@ class Stack:
                     pass
         for proc in self.procs:
             try:
-                proc.wait(10)
+                proc.wait(5)
             except subprocess.TimeoutExpired:
                 os.killpg(proc.pid, signal.SIGKILL)
                 proc.wait(5)
-        try:
+        if not self.embedded:
             self.redis().flushdb()
-        except Exception:
-            pass
         import psycopg
 
         with psycopg.connect("postgresql://postgres@127.0.0.1:5432/postgres",
