@@ -6,6 +6,16 @@ import type { WireObject } from "../protocol/messages";
 import { columnIntervals, paintIntervals, rgbaWord, type ColumnIntervals } from "../rle/rle";
 import type { MaskEntry } from "./store";
 
+/** Mixes a "#rrggbb" colour toward white, so outlines stand out from their own fill. */
+export function lighten(hex: string, amount: number): string {
+  const m = /^#?([0-9a-f]{6})$/i.exec(hex.trim());
+  if (!m) return hex;
+  const v = parseInt(m[1], 16);
+  const mix = (c: number) => Math.round(c + (255 - c) * amount);
+  const r = mix((v >> 16) & 255), g = mix((v >> 8) & 255), b = mix(v & 255);
+  return `#${((r << 16) | (g << 8) | b).toString(16).padStart(6, "0")}`;
+}
+
 export interface PaintStats {
   objects: number;
   area: number;
@@ -71,7 +81,7 @@ export class OverlayPainter {
         if (!ci || !ci.bbox) continue;
         const color = objects.get(id)!.color;
         const alpha = id === selected ? Math.min(1, opacity + 0.12) : opacity;
-        paintIntervals(this.buf, ci, rgbaWord(color, alpha), rgbaWord(color, 1), this.thickness);
+        paintIntervals(this.buf, ci, rgbaWord(color, alpha), rgbaWord(lighten(color, 0.35), 1), this.thickness);
         minX = Math.min(minX, ci.bbox[0]);
         maxX = Math.max(maxX, ci.bbox[0] + ci.bbox[2] - 1);
         count++;

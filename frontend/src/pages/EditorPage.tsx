@@ -172,15 +172,22 @@ function Editor({
   const canAnnotate = can(role, "annotate");
   const canReview = can(role, "review");
 
-  // Connect, load the REST snapshot, and expose a test/debug handle.
+  // Join the room first, then read the REST state: a change committed after the join streams
+  // in live, so nothing falls between the two (reads that start earlier could miss some).
+  const [joined, setJoined] = useState(false);
   useEffect(() => {
+    const off = ctl.client.onMessage((m) => {
+      if (m.type !== "session.state") return;
+      off();
+      api<WireObject[]>(`/api/videos/${video.id}/objects/`)
+        .then((objs) => store.loadObjects(objs))
+        .catch(() => {});
+      api<TimelineTrack[]>(`/api/videos/${video.id}/timeline/`)
+        .then((t) => store.loadTimeline(t))
+        .catch(() => {});
+      setJoined(true);
+    });
     ctl.client.connect();
-    api<WireObject[]>(`/api/videos/${video.id}/objects/`)
-      .then((objs) => store.loadObjects(objs))
-      .catch(() => {});
-    api<TimelineTrack[]>(`/api/videos/${video.id}/timeline/`)
-      .then((t) => store.loadTimeline(t))
-      .catch(() => {});
     const paints: NonNullable<Window["__maskflow"]>["paints"] = [];
     window.__maskflow = {
       ctl,
@@ -192,6 +199,7 @@ function Editor({
       decodeRle,
     };
     return () => {
+      off();
       // Only the socket and decoded frames go; listeners stay for a StrictMode re-mount.
       ctl.client.close();
       cache.dispose();
@@ -223,6 +231,7 @@ function Editor({
     [N, store, video.id],
   );
   useEffect(() => {
+    if (!joined) return;
     loadMasks(frame);
     const ahead = playing ? Math.ceil(fps) : 6;
     let cancelled = false;
@@ -232,19 +241,21 @@ function Editor({
         if (d <= 2) await loadMasks(frame - d);
       }
     })();
-    cache.prefetch(frame, playing ? Math.ceil(fps * 2) : 24, playing ? 2 : 8);
     return () => {
       cancelled = true;
     };
-  }, [frame, playing, fps, cache, loadMasks]);
+  }, [frame, playing, fps, cache, loadMasks, joined]);
+  useEffect(() => {
+    cache.prefetch(frame, playing ? Math.ceil(fps * 2) : 24, playing ? 2 : 8);
+  }, [frame, playing, fps, cache]);
   // Objects created later (someone else's) may already have masks on loaded frames.
   const objectCount = store.objects.size;
   useEffect(() => {
-    if (objectCount === 0) return;
+    if (objectCount === 0 || !joined) return;
     // The REST rows of those frames were filtered by the objects known at the time.
     store.loadedFrames.clear();
     loadMasks(frameRef.current);
-  }, [objectCount, store, loadMasks]);
+  }, [objectCount, store, loadMasks, joined]);
 
   // Keep ?frame=N in the URL (deep links), without a history entry per frame.
   useEffect(() => {
