@@ -58,6 +58,24 @@ def click_plan():
             for i in range(CLICKS)]
 
 
+RAW_CPU: list = []
+STACK_CPU: list = []  # CPU seconds per click of the server + worker processes  # CPU seconds per click of the raw engine, per run
+
+
+def stack_cpu(stack) -> float:
+    """CPU seconds used so far by the stack's server and worker processes."""
+    import psutil
+
+    total = 0.0
+    for proc in stack.procs:
+        try:
+            t = psutil.Process(proc.pid).cpu_times()
+            total += t.user + t.system
+        except psutil.NoSuchProcess:
+            pass
+    return total
+
+
 def raw_engine(jpegs, threads: str):
     """(click latencies, propagation fps) of the bare engine, in this thread."""
     from inference import EngineConfig, JpegFrameSource, Session, load_model
@@ -67,10 +85,12 @@ def raw_engine(jpegs, threads: str):
     session = Session(model, frames)
     session.add_prompt(1, 0, points=[[W / 2, H / 2]], labels=[1])  # warm-up
     lat = []
+    cpu0 = time.process_time()
     for frame, x, y in click_plan():
         t0 = time.perf_counter()
         session.add_prompt(1, frame, points=[[x, y]], labels=[1], clear_old=True)
         lat.append(time.perf_counter() - t0)
+    RAW_CPU.append((time.process_time() - cpu0) / len(lat))
     session.reset()
     session.add_prompt(1, 0, points=[[W / 2, H / 3]], labels=[1])
     t0 = time.perf_counter()
@@ -121,7 +141,9 @@ async def stack_run(stack):
         return got["_t"] - t0
 
     await click(0, W / 2, H / 2)  # warm-up: session build
+    cpu0 = stack_cpu(stack)
     lat = [await click(*c) for c in click_plan()]
+    STACK_CPU.append((stack_cpu(stack) - cpu0) / len(lat))
 
     # propagation: frames received by the client per second, send -> propagation.done
     await click(0, W / 2, H / 3)
@@ -205,6 +227,9 @@ def main():
         f"+{pct(lat, 50) - pct(raw_all, 50):.1f} ms | ≤ 15 ms |",
         f"| click → masks p99 | {pct(raw_all, 99):.1f} ms | {pct(lat, 99):.1f} ms | "
         f"+{pct(lat, 99) - pct(raw_all, 99):.1f} ms | ≤ 50 ms |",
+        f"| CPU per click (load-independent) | {np.mean(RAW_CPU[-2:]) * 1000:.1f} ms | "
+        f"{STACK_CPU[0] * 1000:.1f} ms (server + worker; Postgres, Redis not counted) | "
+        f"+{(STACK_CPU[0] - np.mean(RAW_CPU[-2:])) * 1000:.1f} ms | |",
         f"| propagation fps | {raw_fps_mean:.1f} | {fps:.1f} | {fps / raw_fps_mean:.2f}× | ≥ 0.9× |",
         f"| fan-out to {FANOUT} clients, click → each client's masks | | p50 {pct(fan_abs, 50):.1f} ms, "
         f"p99 {pct(fan_abs, 99):.1f} ms | spread after the sender: p99 {pct(fan_spread, 99):.1f} ms | |",

@@ -98,8 +98,9 @@ class Stack:
             # Several workers share the test machine's cores: one torch thread each, or
             # OpenMP teams spin against each other.
             SAM2_TORCH_THREADS="1",
-            # Keep DB connections: Celery and Channels otherwise reconnect per task/message.
-            DB_CONN_MAX_AGE="300",
+            # Persistent DB connections, as a deployment should run: Channels otherwise opens
+            # a new Postgres connection per message (see the report / deploy notes).
+            DB_CONN_MAX_AGE="60",
         )
         self.env.update(env or {})
         self.embedded = embedded
