@@ -85,6 +85,54 @@ const TrackCanvas = memo(function TrackCanvas({
   return <canvas ref={ref} style={{ width, height: 22 }} className="track-canvas" />;
 });
 
+/** The tracks; memoised so that moving the playhead does not re-render them. */
+const TrackList = memo(function TrackList({
+  objects,
+  tracks,
+  selected,
+  numFrames,
+  width,
+  version,
+  onSelect,
+}: {
+  objects: WireObject[];
+  tracks: Map<number, Track>;
+  selected: number | null;
+  numFrames: number;
+  width: number;
+  version: number;
+  onSelect: (id: number) => void;
+}) {
+  return (
+      <div className="tracks">
+        {objects.length === 0 && (
+          <div className="tracks-empty">Click on the video to create an object and its first mask.</div>
+        )}
+        {objects.map((o) => {
+          const t = tracks.get(o.id);
+          return (
+            <div
+              key={o.id}
+              className={`track ${o.id === selected ? "track-selected" : ""}`}
+              data-testid="track"
+              data-object-id={o.id}
+              data-mask-frames={t?.maskFrames.size ?? 0}
+              data-prompt-frames={t?.promptFrames.size ?? 0}
+            >
+              <div className="track-label" onClick={() => onSelect(o.id)} title={`${o.name} · ${o.review_status}`}>
+                <span className="swatch" style={{ background: o.color }} />
+                <span className="track-name">{o.name || `object ${o.id}`}</span>
+                <span className={`review review-${o.review_status}`} title={`review: ${o.review_status}`} />
+                <span className="track-count">{t?.maskFrames.size ?? 0}</span>
+              </div>
+              <TrackCanvas numFrames={numFrames} track={t} color={o.color} width={width} version={version} />
+            </div>
+          );
+        })}
+      </div>
+  );
+});
+
 export default function Timeline(props: Props) {
   const { numFrames, frame, objects, tracks, selected, users, you } = props;
   const area = useRef<HTMLDivElement>(null);
@@ -147,32 +195,15 @@ export default function Timeline(props: Props) {
             ))}
         </div>
       </div>
-      <div className="tracks">
-        {objects.length === 0 && (
-          <div className="tracks-empty">Click on the video to create an object and its first mask.</div>
-        )}
-        {objects.map((o) => {
-          const t = tracks.get(o.id);
-          return (
-            <div
-              key={o.id}
-              className={`track ${o.id === selected ? "track-selected" : ""}`}
-              data-testid="track"
-              data-object-id={o.id}
-              data-mask-frames={t?.maskFrames.size ?? 0}
-              data-prompt-frames={t?.promptFrames.size ?? 0}
-            >
-              <div className="track-label" onClick={() => props.onSelect(o.id)} title={`${o.name} · ${o.review_status}`}>
-                <span className="swatch" style={{ background: o.color }} />
-                <span className="track-name">{o.name || `object ${o.id}`}</span>
-                <span className={`review review-${o.review_status}`} title={`review: ${o.review_status}`} />
-                <span className="track-count">{t?.maskFrames.size ?? 0}</span>
-              </div>
-              <TrackCanvas numFrames={numFrames} track={t} color={o.color} width={width} version={props.version} />
-            </div>
-          );
-        })}
-      </div>
+      <TrackList
+        objects={objects}
+        tracks={tracks}
+        selected={selected}
+        numFrames={numFrames}
+        width={width}
+        version={props.version}
+        onSelect={props.onSelect}
+      />
       {props.propagatingFrame !== null && (
         <div className="propagation-head" style={{ left: LABEL_W + (props.propagatingFrame + 0.5) * fw }} />
       )}

@@ -328,6 +328,8 @@ function Editor({
     [ctl],
   );
 
+  const selectObject = useCallback((oid: number) => ctl.select(oid), [ctl]);
+
   const propagate = useCallback(
     (direction: Direction) => {
       if (!canAnnotate) return;
@@ -408,7 +410,8 @@ function Editor({
     return () => window.removeEventListener("keydown", onKey);
   }, [ctl, store, N, setFrame, canAnnotate, newLabel, propagate, help, toast]);
 
-  const objects = store.sortedObjects();
+  // Stable between store changes, so memoised children skip playhead-only renders.
+  const objects = useMemo(() => store.sortedObjects(), [store, version]); // eslint-disable-line react-hooks/exhaustive-deps
   const frameMasks = store.masksAt(frame);
   const maskCounts = new Map<number, number>();
   for (const [oid, t] of store.tracks) maskCounts.set(oid, t.maskFrames.size);
@@ -665,7 +668,7 @@ function Editor({
           setPlaying(false);
           setFrame(f);
         }}
-        onSelect={(oid) => ctl.select(oid)}
+        onSelect={selectObject}
       />
       {help && <HelpOverlay onClose={() => setHelp(false)} />}
     </div>
