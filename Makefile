@@ -49,8 +49,11 @@ worker:
 
 test: setup test-front test-py
 
+# Browser tests run in their own pytest process: Playwright's sync API leaves an event loop
+# running in the main thread, which breaks the asyncio tests that would follow it.
 test-py:
-	$(BIN)/python -m pytest -q $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -q --ignore=tests/browser $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -q tests/browser $(PYTEST_ARGS)
 
 test-front:
 	cd frontend && npm test
