@@ -143,6 +143,19 @@ def test_keyboard_shortcuts_step_frames_and_open_help(mf_server, seed, open_as):
     assert "Undo the last prompt" in page.locator("[data-testid=help-overlay]").inner_text()
     page.keyboard.press("Escape")
     assert page.locator("[data-testid=help-overlay]").count() == 0
+    # Wheel zooms at the cursor; clicks still land on the right video pixel; 0 resets.
+    layer = page.locator("[data-testid=prompt-layer]")
+    before = layer.bounding_box()
+    page.mouse.move(before["x"] + before["width"] * 0.25, before["y"] + before["height"] * 0.25)
+    page.mouse.wheel(0, -600)
+    page.wait_for_selector(".zoom-badge")
+    after = layer.bounding_box()
+    assert after["width"] > 1.5 * before["width"]
+    # The point under the cursor stayed put (to a pixel), so zoom is anchored at the cursor.
+    fx = (before["width"] * 0.25 + before["x"] - after["x"]) / after["width"]
+    assert abs(fx - 0.25) < 0.01
+    page.keyboard.press("0")
+    page.wait_for_selector(".zoom-badge", state="detached")
 
 
 def test_a_client_that_was_offline_catches_up_through_sync(mf_server, seed, open_as):

@@ -41,6 +41,10 @@ export default function Stage(props: StageProps) {
   const [drag, setDrag] = useState<Drag | null>(null);
   const [hover, setHover] = useState<[number, number] | null>(null);
   const [frameMissing, setFrameMissing] = useState(false);
+  // View zoom (1 = fit) and pan in screen pixels; the wheel zooms at the cursor, a middle- or
+  // Alt-drag pans, double-clicking the background or pressing 0 resets.
+  const [view, setView] = useState({ zoom: 1, x: 0, y: 0 });
+  const pan = useRef<{ x: number; y: number; vx: number; vy: number } | null>(null);
   // Latest values for the synchronous mask-paint callback.
   const live = useRef({ frame, selected, opacity, onPainted: props.onPainted });
   live.current = { frame, selected, opacity, onPainted: props.onPainted };
@@ -68,8 +72,9 @@ export default function Stage(props: StageProps) {
     const c = frameCanvas.current;
     if (!c || fit.w <= 1) return;
     const dpr = window.devicePixelRatio || 1;
-    const cw = Math.min(width, Math.round(fit.w * dpr));
-    const ch = Math.min(height, Math.round(fit.h * dpr));
+    // Sharp when zoomed in, up to the video's own resolution.
+    const cw = Math.min(width, Math.round(fit.w * dpr * view.zoom));
+    const ch = Math.min(height, Math.round(fit.h * dpr * view.zoom));
     if (c.width !== cw || c.height !== ch) {
       c.width = cw;
       c.height = ch;
@@ -93,7 +98,7 @@ export default function Stage(props: StageProps) {
     return () => {
       alive = false;
     };
-  }, [frame, cache, width, height, fit.w, fit.h]);
+  }, [frame, cache, width, height, fit.w, fit.h, view.zoom]);
 
   // Paint masks: whenever the frame, selection, opacity or visibility change...
   const paint = () => {
@@ -120,7 +125,45 @@ export default function Stage(props: StageProps) {
   };
   const dragThreshold = (Math.max(width, height) / Math.max(1, fit.w)) * 6;
 
+  useEffect(() => {
+    const onKey = (e: KeyboardEvent) => {
+      const t = e.target as HTMLElement;
+      if (e.key === "0" && !(t && (t.tagName === "INPUT" || t.tagName === "SELECT"))) setView({ zoom: 1, x: 0, y: 0 });
+    };
+    window.addEventListener("keydown", onKey);
+    return () => window.removeEventListener("keydown", onKey);
+  }, []);
+
+  const onWheel = (e: React.WheelEvent) => {
+    const el = wrap.current;
+    if (!el) return;
+    const r = el.getBoundingClientRect();
+    // Cursor relative to the stage centre, where the un-panned image is centred.
+    const cx = e.clientX - r.left - r.width / 2;
+    const cy = e.clientY - r.top - r.height / 2;
+    setView((v) => {
+      const zoom = Math.max(1, Math.min(12, v.zoom * Math.exp(-e.deltaY * 0.0015)));
+      if (zoom === 1) return { zoom: 1, x: 0, y: 0 };
+      const k = zoom / v.zoom;
+      return { zoom, x: cx - (cx - v.x) * k, y: cy - (cy - v.y) * k };
+    });
+  };
+  const onStageDown = (e: React.MouseEvent) => {
+    if (e.button === 1 || (e.button === 0 && e.altKey) || (e.button === 0 && e.target === wrap.current)) {
+      e.preventDefault();
+      pan.current = { x: e.clientX, y: e.clientY, vx: view.x, vy: view.y };
+    }
+  };
+  const onStageMove = (e: React.MouseEvent) => {
+    const p = pan.current;
+    if (p && view.zoom > 1) setView((v) => ({ ...v, x: p.vx + e.clientX - p.x, y: p.vy + e.clientY - p.y }));
+  };
+  const endPan = () => {
+    pan.current = null;
+  };
+
   const onDown = (e: React.MouseEvent) => {
+    if (e.altKey || e.button === 1) return; // panning
     if (!editable || (e.button !== 0 && e.button !== 2)) return;
     const [x, y] = toVideo(e);
     setDrag({ x0: x, y0: y, x1: x, y1: y, moved: false, button: e.button, shift: e.shiftKey });
@@ -149,8 +192,24 @@ export default function Stage(props: StageProps) {
   const objects = store.objects;
 
   return (
-    <div className="stage" ref={wrap}>
-      <div className="stage-inner" style={{ width: fit.w, height: fit.h }}>
+    <div
+      className="stage"
+      ref={wrap}
+      onWheel={onWheel}
+      onMouseDown={onStageDown}
+      onMouseMove={onStageMove}
+      onMouseUp={endPan}
+      onMouseLeave={endPan}
+      onDoubleClick={(e) => e.target === wrap.current && setView({ zoom: 1, x: 0, y: 0 })}
+    >
+      <div
+        className="stage-inner"
+        style={{
+          width: fit.w,
+          height: fit.h,
+          transform: view.zoom === 1 ? undefined : `translate(${view.x}px, ${view.y}px) scale(${view.zoom})`,
+        }}
+      >
         <canvas
           ref={frameCanvas}
           className="frame-canvas"
@@ -228,6 +287,11 @@ export default function Stage(props: StageProps) {
         </svg>
         {frameMissing && <div className="stage-note">Frame {frame} could not be loaded.</div>}
       </div>
+      {view.zoom > 1 && (
+        <button className="zoom-badge" onClick={() => setView({ zoom: 1, x: 0, y: 0 })} title="Reset zoom (0)">
+          {Math.round(view.zoom * 100)}% ×
+        </button>
+      )}
     </div>
   );
 }
