@@ -41,7 +41,8 @@ const TrackCanvas = memo(function TrackCanvas({
     const H = 22;
     c.width = Math.round(width * dpr);
     c.height = Math.round(H * dpr);
-    const ctx = c.getContext("2d")!;
+    const ctx = c.getContext("2d");
+    if (!ctx) return;
     ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
     ctx.clearRect(0, 0, width, H);
     ctx.fillStyle = "rgba(255,255,255,0.035)";
