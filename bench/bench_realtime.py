@@ -224,12 +224,12 @@ def main():
         "| metric | raw engine | full stack at the client | overhead / ratio | goal |",
         "|---|---|---|---|---|",
         f"| click → masks p50 | {pct(raw_all, 50):.1f} ms | {pct(lat, 50):.1f} ms | "
-        f"+{pct(lat, 50) - pct(raw_all, 50):.1f} ms | ≤ 15 ms |",
+        f"{pct(lat, 50) - pct(raw_all, 50):+.1f} ms | ≤ 15 ms |",
         f"| click → masks p99 | {pct(raw_all, 99):.1f} ms | {pct(lat, 99):.1f} ms | "
-        f"+{pct(lat, 99) - pct(raw_all, 99):.1f} ms | ≤ 50 ms |",
+        f"{pct(lat, 99) - pct(raw_all, 99):+.1f} ms | ≤ 50 ms |",
         f"| CPU per click (load-independent) | {np.mean(RAW_CPU[-2:]) * 1000:.1f} ms | "
         f"{STACK_CPU[0] * 1000:.1f} ms (server + worker; Postgres, Redis not counted) | "
-        f"+{(STACK_CPU[0] - np.mean(RAW_CPU[-2:])) * 1000:.1f} ms | |",
+        f"{(STACK_CPU[0] - np.mean(RAW_CPU[-2:])) * 1000:+.1f} ms | |",
         f"| propagation fps | {raw_fps_mean:.1f} | {fps:.1f} | {fps / raw_fps_mean:.2f}× | ≥ 0.9× |",
         f"| fan-out to {FANOUT} clients, click → each client's masks | | p50 {pct(fan_abs, 50):.1f} ms, "
         f"p99 {pct(fan_abs, 99):.1f} ms | spread after the sender: p99 {pct(fan_spread, 99):.1f} ms | |",
