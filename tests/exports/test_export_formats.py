@@ -42,7 +42,7 @@ def test_davis_writes_an_indexed_png_with_the_davis_palette_for_every_frame(scen
     assert objects["1"]["category"] == "disc" and objects["2"]["category"] == "box"
     assert objects["3"]["category"] == "unlabeled"
     assert objects["2"]["frames"] == ["00000", "00002", "00004", "00006", "00008"]
-    assert "overlap" in z.read("README.txt").decode().lower()
+    assert "overlap" in z.read("README.md").decode().lower()
 
 
 def test_davis_resolves_overlaps_smaller_mask_first_then_lower_number(make_video, add_object):
@@ -172,7 +172,11 @@ def test_mots_ids_are_class_times_1000_plus_instance_and_masks_disjoint(make_vid
     assert int(rows[0][3]) == 48 and int(rows[0][4]) == 64
     assert not (masks[0] & masks[1]).any()  # disjoint on frame 0
     assert masks[0].sum() == 40 * 40 - 10 * 10 and masks[1].sum() == 100
-    assert z.read("seqmap.txt").decode().split() == ["walk", "empty", "0", "3"]
+    assert z.read("maskflow.seqmap").decode().split() == ["walk", "empty", "0", "3"]
+    # Every .txt in the archive is an annotation file, as MOTS readers glob them.
+    for name in z.namelist():
+        if name.endswith(".txt"):
+            assert all(len(ln.split()) == 6 for ln in z.read(name).decode().splitlines()), name
 
 
 def test_accepted_only_exports_only_accepted_masklets(scene):

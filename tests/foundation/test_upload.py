@@ -67,6 +67,7 @@ def test_a_video_upload_becomes_ready_with_exact_metadata_and_frames(owner, tmp_
     [
         ("empty.mp4", b"", "empty"),
         ("notes.mp4", b"hello, this is a text file, not a video\n" * 20, "not"),
+        ("notes.txt", b"hello, this is a text file, not a video\n" * 20, "text, not a video"),
     ],
 )
 def test_non_videos_get_a_readable_400(owner, name, payload, needle):

@@ -18,6 +18,10 @@ import av.logging
 import numpy as np
 
 
+TEXT_FORMATS = {"tty", "bin", "xbin", "idf", "adf"}
+TEXT_CODECS = {"ansi", "bintext", "xbin", "idf", "text"}
+
+
 class NotAVideo(ValueError):
     """The file has no decodable video stream."""
 
@@ -80,6 +84,9 @@ def probe(path: str | Path) -> Probe:
         stream = streams[0]
         if container.format.name.endswith("_pipe") or container.format.name == "image2":
             raise NotAVideo("the file is a still image, not a video")
+        # libav renders text files (.txt, .ans, .nfo) as "video" through its tty demuxer.
+        if container.format.name in TEXT_FORMATS or streams[0].codec_context.name in TEXT_CODECS:
+            raise NotAVideo("the file is text, not a video")
         try:
             for frame in container.decode(stream):
                 rotation = _rotation(frame)

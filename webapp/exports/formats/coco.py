@@ -65,7 +65,7 @@ def write(plan: ExportPlan, zw, progress: Progress) -> None:
                     }))
                 progress(weight)
         out.write(b"]}")
-    zw.write_text("README.txt", readme(plan, "coco", f"""
+    zw.write_text("README.md", readme(plan, "coco", f"""
 {JSON_NAME}: COCO instance segmentation, one image per exported frame (file_name relative
 to JPEGImages/), annotations with compressed RLE, area, bbox [x, y, w, h], iscrowd 0, and
 video_id, frame_index and track_id (the masklet's Maskflow id, stable across frames)."""))

@@ -64,7 +64,7 @@ def write(plan: ExportPlan, zw, progress: Progress) -> None:
             "num_frames": vp.video.num_frames,
         }
     zw.write_json("meta.json", meta)
-    zw.write_text("README.txt", readme(plan, "davis", """
+    zw.write_text("README.md", readme(plan, "davis", """
 Annotations/<video>/<frame:05d>.png: 8-bit indexed PNG with the DAVIS palette for every
 exported frame (empty frames included); pixel value n = object number n (0 background).
 meta.json follows YouTube-VOS: videos.<video>.objects.<n> = {category, frames}, plus the

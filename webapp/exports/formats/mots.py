@@ -40,9 +40,9 @@ def write(plan: ExportPlan, zw, progress: Progress) -> None:
         if plan.include_frames:
             plan.copy_frames(zw, vp, lambda f, n=vp.name: f"images/{n}/{f:06d}.jpg", progress, 0.5)
         seqmap.append(f"{vp.name} empty 0 {vp.video.num_frames}\n")
-    zw.write_text("seqmap.txt", "".join(seqmap))
-    zw.write_text("README.txt", readme(plan, "mots", """
+    zw.write_text("maskflow.seqmap", "".join(seqmap))
+    zw.write_text("README.md", readme(plan, "mots", """
 instances_txt/<video>.txt: `frame object_id class_id img_height img_width rle` per line,
 frames 0-based, rle the COCO compressed string; object_id = class_id * 1000 + instance,
 where instance is the masklet's number (1..N) in its video. Masks are disjoint per frame.
-images/<video>/<frame:06d>.jpg: the frames (when included). seqmap.txt lists sequences."""))
+images/<video>/<frame:06d>.jpg: the frames (when included). maskflow.seqmap lists sequences."""))

@@ -93,7 +93,7 @@ def write(plan: ExportPlan, zw, progress: Progress) -> None:
             for k, val in stats.items():
                 out.write(b',"' + k.encode() + b'":' + _dump(val))
             out.write(b"}")
-    zw.write_text("README.txt", readme(plan, "sav", """
+    zw.write_text("README.md", readme(plan, "sav", """
 <video>_manual.json: SA-V style. masklet[i][j] is the compressed RLE of masklet j on the
 i-th annotated frame (an empty RLE where it is absent); annotated_frames[i] is that
 frame's video index (every frame, or every `stride`-th). masklet_first_appeared_frame is

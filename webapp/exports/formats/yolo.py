@@ -59,7 +59,7 @@ def write(plan: ExportPlan, zw, progress: Progress) -> None:
         "train: images\nval: images\n"
         f"nc: {len(plan.categories)}\nnames:\n{names}"
     ))
-    zw.write_text("README.txt", readme(plan, "yolo", """
+    zw.write_text("README.md", readme(plan, "yolo", """
 labels/<video>/<frame:05d>.txt: one line per polygon, `class x1 y1 x2 y2 ...`, with
 coordinates normalised by the frame's width and height; class indices are 0-based in the
 project's label order (data.yaml names). Every exported frame has a label file (empty

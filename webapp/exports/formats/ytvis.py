@@ -61,7 +61,7 @@ def write(plan: ExportPlan, zw, progress: Progress) -> None:
             if not vp.objects:
                 progress((1.0 - frame_weight) * len(vp.frames))
         out.write(b"]}")
-    zw.write_text("README.txt", readme(plan, "ytvis", f"""
+    zw.write_text("README.md", readme(plan, "ytvis", f"""
 {JSON_NAME}: YouTube-VIS. videos[].file_names are relative to JPEGImages/; one annotation
 per masklet with per-frame compressed RLE (null where the masklet is absent), areas and
 bboxes ([x, y, w, h]) aligned with file_names. videos[].frame_indices gives the video
