@@ -5,7 +5,7 @@ import tempfile
 from django.conf import settings
 from django.core.files.storage import default_storage
 from django.db import transaction
-from django.http import FileResponse, Http404
+from django.http import Http404, HttpResponse
 from drf_spectacular.utils import extend_schema
 from rest_framework import generics, status
 from rest_framework.exceptions import APIException, ValidationError
@@ -121,10 +121,11 @@ class FrameView(APIView):
         if n >= video.num_frames and video.status == "ready":
             raise Http404(f"frame {n} is past the end (the video has {video.num_frames} frames)")
         try:
-            fh = default_storage.open(video.frame_path(n), "rb")
+            with default_storage.open(video.frame_path(n), "rb") as fh:
+                data = fh.read()  # one small JPEG: no sync iterator for the ASGI handler to wrap
         except FileNotFoundError:
             raise Http404(f"frame {n} not found") from None
-        resp = FileResponse(fh, content_type="image/jpeg")
+        resp = HttpResponse(data, content_type="image/jpeg")
         resp["Cache-Control"] = FRAME_CACHE
         resp["ETag"] = f'"v{video.pk}f{n}"'
         return resp
