@@ -3,6 +3,7 @@ import time
 
 import numpy as np
 import pytest
+from playwright.sync_api import expect
 
 from .conftest import overlay_mask, rest_union_mask, wait_live
 
@@ -34,12 +35,13 @@ def test_two_users_see_masks_propagation_and_presence_live_and_after_reload(mf_s
     b = open_as("bob", f"/videos/{vid}?frame=10")
     wait_live(a)
     wait_live(b)
-    assert a.locator("[data-testid=random-weights-banner]").inner_text().startswith("model: random weights")
+    expect(a.locator("[data-testid=random-weights-banner]")).to_contain_text("model: random weights")
 
     # Presence: each sees the other, on frame 10.
     a.wait_for_selector("[data-testid=presence-user][data-username=bob]")
     b.wait_for_selector("[data-testid=presence-user][data-username=alice]")
-    assert "frame 10" in a.locator("[data-testid=presence-user][data-username=bob]").inner_text()
+    # Joining shows bob at once; his frame follows with his first presence update.
+    expect(a.locator("[data-testid=presence-user][data-username=bob]")).to_contain_text("frame 10")
 
     # A clicks on the red disc (it sits at x≈0.1-0.4, y≈1/3 on frame 10): a new object with a mask.
     click_video(a, 0.22, 0.33)
@@ -86,7 +88,7 @@ def test_two_users_see_masks_propagation_and_presence_live_and_after_reload(mf_s
     a.wait_for_function("() => document.querySelector('[data-testid=overlay-canvas]').dataset.frame === '30'")
     a.wait_for_function("() => document.querySelector('[data-testid=overlay-canvas]').dataset.paintedObjects > 0")
     assert np.array_equal(overlay_mask(a), rest_union_mask(mf_server, "alice", vid, 30))
-    assert "00:01.250" in a.locator("[data-testid=time]").inner_text()  # frame 30 at 24 fps
+    expect(a.locator("[data-testid=time]")).to_contain_text("00:01.250")  # frame 30 at 24 fps
 
     # Reload keeps everything: objects, masks, timeline, the frame from the URL.
     a.wait_for_url(f"**/videos/{vid}?frame=30")
@@ -135,9 +137,9 @@ def test_keyboard_shortcuts_step_frames_and_open_help(mf_server, seed, open_as):
     page.keyboard.press("ArrowRight")
     page.keyboard.press("ArrowRight")
     page.keyboard.press("ArrowLeft")
-    assert page.locator("[data-testid=frame-input]").input_value() == "4"
+    expect(page.locator("[data-testid=frame-input]")).to_have_value("4")
     page.keyboard.press("Shift+ArrowRight")
-    assert page.locator("[data-testid=frame-input]").input_value() == "14"
+    expect(page.locator("[data-testid=frame-input]")).to_have_value("14")
     page.keyboard.press("?")
     assert page.locator("[data-testid=help-overlay]").is_visible()
     assert "Undo the last prompt" in page.locator("[data-testid=help-overlay]").inner_text()
