@@ -136,3 +136,29 @@ def test_masks_query_validates_the_frame(ready_video, project_with_roles, client
     resp = c.get(f"/api/videos/{ready_video.pk}/masks/?frame={ready_video.num_frames}")
     assert resp.status_code == 400 and "outside" in resp.json()["detail"]
     assert c.get(f"/api/videos/{ready_video.pk}/masks/?frame=0").json() == []
+
+
+def test_the_prompt_log_lists_live_objects_prompts_in_seq_order(ready_video, project_with_roles, client_for):
+    from webapp.annotations.models import Object, Prompt
+
+    _, users = project_with_roles
+    keep = Object.objects.create(video=ready_video)
+    gone = Object.objects.create(video=ready_video, deleted=True)
+    Prompt.objects.create(video=ready_video, seq=2, object=keep, frame=5, kind="box",
+                          payload={"box": [1, 2, 3, 4]}, user=users["annotator"])
+    Prompt.objects.create(video=ready_video, seq=1, object=keep, frame=3, kind="point",
+                          payload={"points": [[1, 1]], "labels": [1]})
+    Prompt.objects.create(video=ready_video, seq=3, object=gone, frame=3, kind="point")
+    c = client_for(users["viewer"])
+    body = c.get(f"/api/videos/{ready_video.pk}/prompts/").json()
+    assert [(p["seq"], p["frame"], p["kind"]) for p in body] == [(1, 3, "point"), (2, 5, "box")]
+    assert body[1]["user"] == "annotator" and body[1]["payload"] == {"box": [1, 2, 3, 4]}
+    assert [p["seq"] for p in c.get(f"/api/videos/{ready_video.pk}/prompts/?frame=5").json()] == [2]
+    assert c.get(f"/api/videos/{ready_video.pk}/prompts/?frame=x").status_code == 400
+
+
+def test_video_detail_carries_per_frame_timestamps(ready_video, project_with_roles, client_for):
+    _, users = project_with_roles
+    body = client_for(users["viewer"]).get(f"/api/videos/{ready_video.pk}/").json()
+    assert len(body["timestamps"]) == body["num_frames"] == 24
+    assert body["timestamps"][:2] == [0.0, pytest.approx(1 / 24, abs=1e-4)]

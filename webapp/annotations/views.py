@@ -25,6 +25,33 @@ class MaskSerializer(serializers.ModelSerializer):
         fields = ["object_id", "frame", "rle", "score", "source"]
 
 
+class PromptSerializer(serializers.ModelSerializer):
+    user = serializers.CharField(source="user.username", default=None, read_only=True)
+
+    class Meta:
+        model = Prompt
+        fields = ["seq", "object_id", "frame", "kind", "payload", "user", "created_at"]
+
+
+class PromptsView(APIView):
+    """The prompt log of live objects, in seq order; `?frame=N` narrows it to one frame."""
+
+    @extend_schema(
+        parameters=[OpenApiParameter("frame", int, required=False)],
+        responses={200: PromptSerializer(many=True)},
+    )
+    def get(self, request, video_id):
+        video, _ = video_for(request.user, video_id)
+        prompts = Prompt.objects.filter(video=video, object__deleted=False).select_related("user")
+        raw = request.query_params.get("frame")
+        if raw is not None:
+            try:
+                prompts = prompts.filter(frame=int(raw))
+            except ValueError:
+                raise ValidationError({"frame": [f"{raw!r} is not a frame number"]}) from None
+        return Response(PromptSerializer(prompts.order_by("seq"), many=True).data)
+
+
 class ObjectsView(APIView):
     @extend_schema(responses={200: ObjectSerializer(many=True)})
     def get(self, request, video_id):

@@ -15,3 +15,12 @@ class VideoSerializer(serializers.ModelSerializer):
 
 class UploadSerializer(serializers.Serializer):
     file = serializers.FileField(help_text="the video file (mp4, mov, webm, mkv, avi, ...)")
+
+
+class VideoDetailSerializer(VideoSerializer):
+    """The detail view adds each frame's presentation time (seconds, decode order), so
+    clients show exact times for variable-frame-rate videos."""
+
+    class Meta(VideoSerializer.Meta):
+        fields = VideoSerializer.Meta.fields + ["timestamps"]
+        read_only_fields = VideoSerializer.Meta.read_only_fields + ["timestamps"]

@@ -17,7 +17,7 @@ from webapp import jobs
 from webapp.projects.access import project_for, video_for
 from webapp.videos.ingest import IngestError, ingest_task, probe_file
 from webapp.videos.models import Video
-from webapp.videos.serializers import UploadSerializer, VideoSerializer
+from webapp.videos.serializers import UploadSerializer, VideoDetailSerializer, VideoSerializer
 
 FRAME_CACHE = "private, max-age=31536000, immutable"
 
@@ -82,10 +82,10 @@ class ProjectVideosView(generics.ListAPIView):
 
 
 class VideoDetailView(APIView):
-    @extend_schema(responses={200: VideoSerializer})
+    @extend_schema(responses={200: VideoDetailSerializer})
     def get(self, request, video_id):
         video, _ = video_for(request.user, video_id)
-        return Response(VideoSerializer(video).data)
+        return Response(VideoDetailSerializer(video).data)
 
     @extend_schema(request=VideoSerializer, responses={200: VideoSerializer})
     def patch(self, request, video_id):
