@@ -1,4 +1,5 @@
 """End-to-end: two people label one video in Chromium against a live server."""
+import re
 import time
 
 import numpy as np
@@ -98,6 +99,20 @@ def test_two_users_see_masks_propagation_and_presence_live_and_after_reload(mf_s
     assert a.locator("[data-testid=object-row]").count() == 1
     assert np.array_equal(overlay_mask(a), rest_union_mask(mf_server, "alice", vid, 30))
     a.wait_for_function(f"() => Number(document.querySelector(\"{track}\").dataset.maskFrames) === {mask_frames}")
+    # ...and the click markers of the earlier prompts (from the prompt log), on frame 10.
+    a.fill("[data-testid=frame-input]", "10")
+    a.wait_for_function("() => document.querySelector('[data-testid=overlay-canvas]').dataset.frame === '10'")
+    marks = a.locator(f".prompt-object[data-object-id='{obj_id}'] .prompt-point")
+    expect(marks).to_have_count(2)
+    assert [marks.nth(i).get_attribute("data-label") for i in range(2)] == ["1", "0"]
+    # Undo (Z) works on them: the negative click goes, for both users.
+    a.evaluate("() => document.activeElement && document.activeElement.blur()")
+    a.keyboard.press("1")  # select the object
+    expect(a.locator(f"[data-testid=object-row][data-object-id='{obj_id}']")).to_have_class(re.compile("selected"))
+    a.keyboard.press("z")
+    expect(marks).to_have_count(1, timeout=30_000)
+    assert marks.first.get_attribute("data-label") == "1"
+    expect(b.locator(".prompt-point")).to_have_count(1, timeout=30_000)
     assert not a.errors and not b.errors, a.errors + b.errors
 
 

@@ -64,6 +64,8 @@ export interface Video {
   height: number;
   duration: number;
   created_at: string;
+  /** Seconds per frame (decode order); only on the detail (GET /api/videos/{id}/). */
+  timestamps?: number[];
 }
 
 export interface ModelInfo {
@@ -84,6 +86,17 @@ export interface RestMask {
   rle: Rle;
   score: number | null;
   source: "prompt" | "propagation" | "import";
+}
+
+export interface RestPrompt {
+  seq: number;
+  object_id: number;
+  frame: number;
+  kind: "point" | "box" | "mask";
+  /** point/box: {points, labels, box, clear_old} as sent in prompt.add; mask: {rle} */
+  payload: { points?: number[][] | null; labels?: number[] | null; box?: number[] | null; clear_old?: boolean } | null;
+  user: string | null;
+  created_at: string;
 }
 
 export interface TimelineTrack {

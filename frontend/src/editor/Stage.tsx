@@ -241,7 +241,7 @@ export default function Stage(props: StageProps) {
             const o: WireObject | undefined = objects.get(objectId);
             const faded = selected !== null && objectId !== selected;
             return (
-              <g key={objectId} opacity={faded ? 0.45 : 1}>
+              <g key={objectId} opacity={faded ? 0.45 : 1} className="prompt-object" data-object-id={objectId}>
                 {prompt.box && (
                   <rect
                     x={prompt.box[0]}

@@ -62,6 +62,18 @@ describe("EditorController", () => {
     });
   });
 
+  it("undoes a click loaded from the prompt log (after a reload)", async () => {
+    const { ctl, sent } = setup();
+    ctl.store.loadPrompts([
+      { seq: 3, object_id: 1, frame: 2, kind: "point", payload: { points: [[1, 1]], labels: [1], box: null, clear_old: false }, user: "a", created_at: "" },
+      { seq: 4, object_id: 1, frame: 2, kind: "point", payload: { points: [[5, 5]], labels: [0], box: null, clear_old: false }, user: "a", created_at: "" },
+    ]);
+    await ctl.undo(2);
+    expect(sent.at(-1)).toEqual({
+      type: "prompt.add", object_id: 1, frame: 2, clear_old: true, points: [[1, 1]], labels: [1],
+    });
+  });
+
   it("undoing the only click clears the frame with an empty mask prompt", async () => {
     const { ctl, sent } = setup();
     ctl.handle({

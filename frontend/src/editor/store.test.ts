@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { EditorStore } from "./store";
+import type { RestPrompt } from "../api/types";
 import type { WireObject } from "../protocol/messages";
 
 const obj = (id: number, seq = 1, name = `obj ${id}`): WireObject => ({
@@ -36,17 +37,72 @@ describe("EditorStore", () => {
   it("accumulates clicks and resets them on clear_old or a mask prompt", () => {
     const s = new EditorStore();
     s.loadObjects([obj(1)]);
+    let seq = 0;
     const add = (points: number[][], labels: number[], clear_old = false) =>
-      s.apply({ type: "prompt.added", seq: 1, by: "a", prompt: { object_id: 1, frame: 0, kind: "point", points, labels, clear_old } });
+      s.apply({ type: "prompt.added", seq: ++seq, by: "a", prompt: { object_id: 1, frame: 0, kind: "point", points, labels, clear_old } });
     add([[1, 1]], [1]);
     add([[2, 2]], [0]);
     expect(s.promptAt(1, 0)?.points).toEqual([[1, 1], [2, 2]]);
     expect(s.promptAt(1, 0)?.labels).toEqual([1, 0]);
     add([[3, 3]], [1], true);
     expect(s.promptAt(1, 0)?.points).toEqual([[3, 3]]);
-    s.apply({ type: "prompt.added", seq: 2, by: "a", prompt: { object_id: 1, frame: 0, kind: "mask" } });
+    s.apply({ type: "prompt.added", seq: ++seq, by: "a", prompt: { object_id: 1, frame: 0, kind: "mask" } });
     expect(s.promptAt(1, 0)).toBeUndefined();
     expect(s.tracks.get(1)!.promptFrames.has(0)).toBe(true);
+  });
+
+  it("merges the REST prompt log with live prompts in seq order, each seq once", () => {
+    const s = new EditorStore();
+    s.loadObjects([obj(1), obj(2)]);
+    const row = (seq: number, payload: RestPrompt["payload"], object_id = 1, frame = 4, kind: RestPrompt["kind"] = "point"): RestPrompt => ({
+      seq, object_id, frame, kind, payload, user: "bob", created_at: "2026-01-01T00:00:00Z",
+    });
+    const live = (seq: number, points: number[][], labels: number[]) =>
+      s.apply({ type: "prompt.added", seq, by: "alice", prompt: { object_id: 1, frame: 4, kind: "point", points, labels, clear_old: false } });
+    // Seq 12 streamed in live (after the join) before the REST answer, which also holds it.
+    live(12, [[3, 3]], [1]);
+    s.loadPrompts([
+      row(10, { points: [[1, 1]], labels: [1], box: null, clear_old: false }),
+      row(11, { points: [[2, 2]], labels: [0], box: null, clear_old: false }),
+      row(12, { points: [[3, 3]], labels: [1], box: null, clear_old: false }),
+      row(5, { points: [[9, 9]], labels: [1], box: [0, 0, 8, 8], clear_old: true }, 2, 0, "point"),
+    ]);
+    expect(s.promptAt(1, 4)?.points).toEqual([[1, 1], [2, 2], [3, 3]]);
+    expect(s.promptAt(1, 4)?.labels).toEqual([1, 0, 1]);
+    expect(s.promptAt(1, 4)?.by).toBe("alice");
+    expect(s.promptAt(2, 0)).toMatchObject({ points: [[9, 9]], labels: [1], box: [0, 0, 8, 8], by: "bob" });
+    expect(s.tracks.get(1)!.promptFrames.has(4)).toBe(true);
+    // A replay of the same seqs (reconnect sync, a second load) changes nothing.
+    live(11, [[2, 2]], [0]);
+    s.loadPrompts([row(10, { points: [[1, 1]], labels: [1], box: null, clear_old: false })]);
+    expect(s.promptAt(1, 4)?.points).toEqual([[1, 1], [2, 2], [3, 3]]);
+    live(13, [[4, 4]], [1]);
+    expect(s.promptAt(1, 4)?.points).toEqual([[1, 1], [2, 2], [3, 3], [4, 4]]);
+  });
+
+  it("applies resets from the REST log: clear_old and mask prompts, and prompts of unknown objects are skipped", () => {
+    const s = new EditorStore();
+    s.loadObjects([obj(1)]);
+    const row = (seq: number, kind: RestPrompt["kind"], payload: RestPrompt["payload"], object_id = 1): RestPrompt => ({
+      seq, object_id, frame: 0, kind, payload, user: null, created_at: "",
+    });
+    s.loadPrompts([
+      row(1, "point", { points: [[1, 1]], labels: [1], box: null, clear_old: false }),
+      row(2, "mask", { rle: { size: [2, 2], counts: "04" } } as RestPrompt["payload"]),
+      row(3, "point", { points: [[2, 2]], labels: [1], box: null, clear_old: false }),
+      row(4, "box", { points: null, labels: null, box: [1, 1, 5, 5], clear_old: true }),
+      row(5, "point", { points: [[7, 7]], labels: [1], box: null, clear_old: false }, 99),
+    ]);
+    expect(s.promptAt(1, 0)).toMatchObject({ points: [], labels: [], box: [1, 1, 5, 5] });
+    expect(s.promptAt(99, 0)).toBeUndefined();
+    // A live click older than the box (arriving late) does not undo the reset.
+    s.apply({ type: "prompt.added", seq: 3, by: "a", prompt: { object_id: 1, frame: 0, kind: "point", points: [[2, 2]], labels: [1] } });
+    expect(s.promptAt(1, 0)?.points).toEqual([]);
+    // Clicks after the box add to it; a live mask prompt after that clears the frame.
+    s.apply({ type: "prompt.added", seq: 6, by: "a", prompt: { object_id: 1, frame: 0, kind: "point", points: [[3, 3]], labels: [0] } });
+    expect(s.promptAt(1, 0)).toMatchObject({ points: [[3, 3]], labels: [0], box: [1, 1, 5, 5] });
+    s.apply({ type: "prompt.added", seq: 7, by: "a", prompt: { object_id: 1, frame: 0, kind: "mask" } });
+    expect(s.promptAt(1, 0)).toBeUndefined();
   });
 
   it("drops an object's masks, prompts and track when it is deleted", () => {

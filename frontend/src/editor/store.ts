@@ -2,7 +2,7 @@
 // propagation. A plain class fed by protocol messages and REST loads; React subscribes via
 // useSyncExternalStore, and the canvas painter listens for mask changes of its frame.
 
-import type { RestMask, TimelineTrack } from "../api/types";
+import type { RestMask, RestPrompt, TimelineTrack } from "../api/types";
 import type {
   MaskSource,
   ModelOut,
@@ -69,6 +69,8 @@ export class EditorStore {
   /** frames whose REST masks were loaded (or are loading) */
   loadedFrames = new Set<number>();
   prompts = new Map<string, FramePrompt>();
+  /** object:frame → its prompts by seq (live and REST merged), from the last reset on. */
+  private promptLog = new Map<string, { seq: number; prompt: PromptOut; by: string | null }[]>();
   tracks = new Map<number, Track>();
   users: PresenceUser[] = [];
   propagation: PropagationState | null = null;
@@ -158,6 +160,12 @@ export class EditorStore {
     this.changed();
   }
 
+  /** The stored prompt log (REST, seq order); merged with live prompts, deduplicated by seq. */
+  loadPrompts(rows: RestPrompt[]): void {
+    for (const r of rows) this.applyPrompt(restPromptOut(r), r.user, r.seq);
+    this.changed();
+  }
+
   /** Returns the epoch to pass to loadFrameMasks, taken before the request is sent. */
   beginFrameLoad(frame: number): number {
     this.loadedFrames.add(frame);
@@ -218,7 +226,7 @@ export class EditorStore {
         this.seq = Math.max(this.seq, msg.seq);
         break;
       case "prompt.added":
-        this.applyPrompt(msg.prompt, msg.by);
+        this.applyPrompt(msg.prompt, msg.by, msg.seq);
         this.seq = Math.max(this.seq, msg.seq);
         break;
       case "propagation.progress":
@@ -274,6 +282,7 @@ export class EditorStore {
     this.hidden.delete(id);
     for (const [frame, m] of this.masks) if (m.delete(id)) this.emitFrame(frame);
     for (const k of [...this.prompts.keys()]) if (k.startsWith(`${id}:`)) this.prompts.delete(k);
+    for (const k of [...this.promptLog.keys()]) if (k.startsWith(`${id}:`)) this.promptLog.delete(k);
   }
 
   private applyMasks(
@@ -304,16 +313,56 @@ export class EditorStore {
     if (touched) this.emitFrame(frame);
   }
 
-  private applyPrompt(p: PromptOut, by: string | null): void {
+  /** Adds one prompt to its frame's log (a seq seen before is ignored) and rebuilds the
+   *  frame's clicks in seq order, so REST rows and live messages merge in any order. */
+  private applyPrompt(p: PromptOut, by: string | null, seq: number): void {
     const k = key(p.object_id, p.frame);
     if (!this.objects.has(p.object_id)) return;
+    const log = this.promptLog.get(k) ?? [];
+    if (log.some((e) => e.seq === seq)) return;
+    let i = log.length;
+    while (i > 0 && log[i - 1].seq > seq) i--;
+    log.splice(i, 0, { seq, prompt: p, by });
+    // A mask prompt or clear_old resets the frame: what came before it no longer counts.
+    let from = 0;
+    log.forEach((e, j) => {
+      if (e.prompt.kind === "mask" || e.prompt.clear_old) from = j;
+    });
+    if (from > 0) log.splice(0, from);
+    this.promptLog.set(k, log);
+    const merged = mergePrompts(log);
+    if (merged) this.prompts.set(k, merged);
+    else this.prompts.delete(k);
+    this.track(p.object_id).promptFrames.add(p.frame);
+  }
+
+  private emitFrame(frame: number): void {
+    for (const fn of [...this.frameListeners]) fn(frame);
+  }
+}
+
+/** A prompt log row (GET /api/videos/{id}/prompts/) as the live message's prompt. */
+export function restPromptOut(r: RestPrompt): PromptOut {
+  const out: PromptOut = { object_id: r.object_id, frame: r.frame, kind: r.kind };
+  if (r.kind === "mask") return out;
+  const d = r.payload ?? {};
+  if (d.points != null) out.points = d.points;
+  if (d.labels != null) out.labels = d.labels;
+  if (d.box != null) out.box = d.box;
+  out.clear_old = !!d.clear_old;
+  return out;
+}
+
+/** One frame's clicks and box from its prompts in seq order (undefined after a mask prompt,
+ *  which replaces the frame's clicks in SAM 2). */
+export function mergePrompts(log: { prompt: PromptOut; by: string | null }[]): FramePrompt | undefined {
+  let cur: FramePrompt | undefined;
+  for (const { prompt: p, by } of log) {
     if (p.kind === "mask") {
-      // A mask prompt replaces the frame's clicks in SAM 2.
-      this.prompts.delete(k);
-      this.track(p.object_id).promptFrames.add(p.frame);
-      return;
+      cur = undefined;
+      continue;
     }
-    const prev = p.clear_old ? undefined : this.prompts.get(k);
+    const prev = p.clear_old ? undefined : cur;
     const next: FramePrompt = {
       points: [...(prev?.points ?? [])],
       labels: [...(prev?.labels ?? [])],
@@ -324,11 +373,7 @@ export class EditorStore {
       next.points.push([pt[0], pt[1]]);
       next.labels.push((p.labels?.[i] ?? 1) ? 1 : 0);
     });
-    this.prompts.set(k, next);
-    this.track(p.object_id).promptFrames.add(p.frame);
+    cur = next;
   }
-
-  private emitFrame(frame: number): void {
-    for (const fn of [...this.frameListeners]) fn(frame);
-  }
+  return cur;
 }

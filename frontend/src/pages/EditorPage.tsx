@@ -3,7 +3,7 @@
 import { useCallback, useEffect, useMemo, useRef, useState, useSyncExternalStore } from "react";
 import { useParams, useSearchParams } from "react-router-dom";
 import { api, ApiError } from "../api/client";
-import { can, type ModelInfo, type Project, type RestMask, type Role, type TimelineTrack, type Video } from "../api/types";
+import { can, type ModelInfo, type Project, type RestMask, type RestPrompt, type Role, type TimelineTrack, type Video } from "../api/types";
 import { colorFor, ProgressBar, Spinner, TopBar } from "../components/layout";
 import { useToast } from "../components/toasts";
 import { EditorController } from "../editor/controller";
@@ -37,6 +37,14 @@ export function formatTime(seconds: number): string {
   const m = Math.floor(seconds / 60);
   const s = seconds - m * 60;
   return `${String(m).padStart(2, "0")}:${s.toFixed(3).padStart(6, "0")}`;
+}
+
+/** A frame's time in seconds: its decoded timestamp when the video has them (exact for
+ *  variable frame rates; counted from the first frame), else frame / fps. */
+export function frameTime(frame: number, fps: number, timestamps?: number[] | null): number {
+  const t = timestamps?.[frame];
+  if (typeof t === "number" && Number.isFinite(t)) return Math.max(0, t - (timestamps![0] ?? 0));
+  return frame / fps;
 }
 
 export default function EditorPage() {
@@ -184,6 +192,10 @@ function Editor({
         .catch(() => {});
       api<TimelineTrack[]>(`/api/videos/${video.id}/timeline/`)
         .then((t) => store.loadTimeline(t))
+        .catch(() => {});
+      // Earlier prompts, so their clicks show (and undo) after a reload; merged by seq.
+      api<RestPrompt[]>(`/api/videos/${video.id}/prompts/`)
+        .then((rows) => store.loadPrompts(rows))
         .catch(() => {});
       setJoined(true);
     });
@@ -635,7 +647,7 @@ function Editor({
           />
           <span className="muted">/ {N - 1}</span>
           <span className="time" data-testid="time">
-            {formatTime(frame / fps)} <span className="muted">/ {formatDuration(N / fps)}</span>
+            {formatTime(frameTime(frame, fps, video.timestamps))} <span className="muted">/ {formatDuration(N / fps)}</span>
           </span>
         </div>
         <input
