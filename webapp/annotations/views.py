@@ -25,6 +25,17 @@ class MaskSerializer(serializers.ModelSerializer):
         fields = ["object_id", "frame", "rle", "score", "source"]
 
 
+def _frame_param(request) -> int | None:
+    """The `frame` query parameter as an int (None when absent); 400 when not a number."""
+    raw = request.query_params.get("frame")
+    if raw is None:
+        return None
+    try:
+        return int(raw)
+    except ValueError:
+        raise ValidationError({"frame": [f"{raw!r} is not a frame number"]}) from None
+
+
 class PromptSerializer(serializers.ModelSerializer):
     user = serializers.CharField(source="user.username", default=None, read_only=True)
 
@@ -43,12 +54,9 @@ class PromptsView(APIView):
     def get(self, request, video_id):
         video, _ = video_for(request.user, video_id)
         prompts = Prompt.objects.filter(video=video, object__deleted=False).select_related("user")
-        raw = request.query_params.get("frame")
-        if raw is not None:
-            try:
-                prompts = prompts.filter(frame=int(raw))
-            except ValueError:
-                raise ValidationError({"frame": [f"{raw!r} is not a frame number"]}) from None
+        frame = _frame_param(request)
+        if frame is not None:
+            prompts = prompts.filter(frame=frame)
         return Response(PromptSerializer(prompts.order_by("seq"), many=True).data)
 
 
@@ -67,13 +75,9 @@ class MasksView(APIView):
     )
     def get(self, request, video_id):
         video, _ = video_for(request.user, video_id)
-        raw = request.query_params.get("frame")
-        if raw is None:
+        frame = _frame_param(request)
+        if frame is None:
             raise ValidationError({"frame": ["the query parameter frame=N is required"]})
-        try:
-            frame = int(raw)
-        except ValueError:
-            raise ValidationError({"frame": [f"{raw!r} is not a frame number"]}) from None
         if not 0 <= frame < max(video.num_frames, 1):
             raise ValidationError(
                 {"frame": [f"frame {frame} is outside [0, {video.num_frames})"]}

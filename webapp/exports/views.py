@@ -28,7 +28,7 @@ from webapp.exports.serializers import (
     ImportJobSerializer,
 )
 from webapp.jobs import submit
-from webapp.projects.access import project_for, video_for
+from webapp.projects.access import project_for, require_role, video_for
 from webapp.projects.models import can
 from webapp.videos.models import VideoStatus
 
@@ -42,15 +42,6 @@ class PayloadTooLarge(APIException):
 
 def _queue(task, pk: int) -> None:
     transaction.on_commit(lambda: submit(task, pk))
-
-
-def _check(user, project, action: str, not_found: str):
-    role = project.role_of(user)
-    if role is None:
-        raise NotFound(not_found)
-    if not can(role, action):
-        raise PermissionDenied(f"your role ({role}) may not {action} in this project")
-    return role
 
 
 def _ready(video) -> None:
@@ -105,7 +96,7 @@ def _export_for(user, pk) -> ExportJob:
     job = ExportJob.objects.select_related("project").filter(pk=pk).first()
     if job is None:
         raise NotFound("export not found")
-    _check(user, job.project, "export", "export not found")
+    require_role(user, job.project, "export", "export not found")
     return job
 
 
@@ -171,7 +162,7 @@ class ImportDetailView(APIView):
         job = ImportJob.objects.select_related("project").filter(pk=pk).first()
         if job is None:
             raise NotFound("import not found")
-        _check(request.user, job.project, "view", "import not found")
+        require_role(request.user, job.project, "view", "import not found")
         return Response(ImportJobSerializer(job).data)
 
 
@@ -214,5 +205,5 @@ class EvaluationDetailView(APIView):
         ev = Evaluation.objects.select_related("video__project").filter(pk=pk).first()
         if ev is None:
             raise NotFound("evaluation not found")
-        _check(request.user, ev.video.project, "view", "evaluation not found")
+        require_role(request.user, ev.video.project, "view", "evaluation not found")
         return Response(EvaluationSerializer(ev).data)
