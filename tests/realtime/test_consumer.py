@@ -211,6 +211,32 @@ async def test_presence_is_shared_and_cleaned_up_on_disconnect(room):
     assert not layer.groups.get(group_name(video.pk))
 
 
+async def test_a_send_to_a_client_that_is_already_gone_still_cleans_up_presence(room, monkeypatch):
+    """The server closed the socket before websocket.disconnect reached the consumer: the
+    next room event's send fails, and that must clean up like a disconnect would."""
+    from channels.consumer import AsyncConsumer
+
+    video, users = room
+    a, _ = await connect(users["owner"], video)
+    b, _ = await connect(users["annotator"], video)
+    real_send = AsyncConsumer.send
+
+    async def send(self, message):  # what uvicorn does once the owner's socket is closed
+        if self.scope["user"].username == "owner":
+            raise RuntimeError("Unexpected ASGI message 'websocket.send', after sending 'websocket.close'")
+        await real_send(self, message)
+
+    monkeypatch.setattr(AsyncConsumer, "send", send)
+    await b.send_json_to({"type": "presence", "frame": 2})  # a room event reaches a's consumer
+    gone = await recv_until(b, lambda m: m["type"] == "presence" and
+                            [u["username"] for u in m["users"]] == ["annotator"])
+    assert len(gone["users"]) == 1
+    await b.disconnect()
+    await a.disconnect()
+    layer = get_channel_layer()
+    assert not layer.groups.get(group_name(video.pk))
+
+
 async def test_cancel_stops_a_propagation_and_a_prompt_does_not_wait_behind_one(room):
     video, users = room
     a, _ = await connect(users["owner"], video)

@@ -8,6 +8,7 @@ import time
 from itertools import islice
 
 from channels.db import database_sync_to_async
+from channels.exceptions import StopConsumer
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 
@@ -116,6 +117,16 @@ class VideoConsumer(AsyncWebsocketConsumer):
     async def room_event(self, message):
         for event in message.get("events") or [message["event"]]:
             await self.send(text_data=_dumps(event))
+
+    async def send(self, text_data=None, bytes_data=None, close=False):
+        try:
+            await super().send(text_data=text_data, bytes_data=bytes_data, close=close)
+        except (RuntimeError, OSError):
+            # The client is gone (the server refuses sends after its close) before
+            # websocket.disconnect reached us: clean up now, or presence keeps a ghost of
+            # this connection until its TTL and the room sees a user who has left.
+            await self.disconnect(1006)
+            raise StopConsumer() from None
 
     async def send_msg(self, msg: p.BaseModel) -> None:
         await self.send(text_data=_dumps(p.dump(msg)))
