@@ -146,11 +146,20 @@ async def stack_run(stack):
     cpu1 = stack_cpu(stack)
     STACK_CPU.append(((cpu1[0] - cpu0[0]) / len(lat), (cpu1[1] - cpu0[1]) / len(lat)))
 
-    # propagation: frames received by the client per second, send -> propagation.done
-    await click(0, W / 2, H / 3)
+    # propagation: frames received by the client per second, send -> propagation.done. The
+    # same work as the raw run: a new object with one click on frame 0 (the clicks above made
+    # frames 0..CLICKS-1 conditioning frames of the first object, and memory attention over
+    # those costs more per frame than the raw engine's single prompt).
+    ack = await a.request({"type": "object.create"})
+    oid2 = (await a.wait(lambda m: m["type"] == "object.created" and m["seq"] == ack["seq"]))["object"]["id"]
+    start = len(a.msgs)
+    await a.send({"type": "prompt.add", "object_id": oid2, "frame": 0, "points": [[W / 2, H / 3]],
+                  "labels": [1]})
+    await a.wait(lambda m: m["type"] == "masks" and m["source"] == "prompt", 60, start)
     start = len(a.msgs)
     t0 = time.perf_counter()
-    await a.send({"type": "propagate.start", "frame": 0, "direction": "forward"})
+    await a.send({"type": "propagate.start", "frame": 0, "direction": "forward",
+                  "object_ids": [oid2]})
     done = await a.wait(lambda m: m["type"] == "propagation.done", 600, start)
     frames = {m["frame"] for m in a.since(start, "masks")}
     fps = len(frames) / (done["_t"] - t0)

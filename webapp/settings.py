@@ -96,8 +96,8 @@ SCALED_OUT = bool(REDIS_URL)
 if SCALED_OUT:
     CHANNEL_LAYERS = {
         "default": {
-            "BACKEND": "channels_redis.core.RedisChannelLayer",
-            "CONFIG": {"hosts": [REDIS_URL], "capacity": 1500, "expiry": 30},
+            "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
+            "CONFIG": {"hosts": [REDIS_URL], "prefix": env("REALTIME_PREFIX", "mf") + "-asgi-"},
         }
     }
 else:

@@ -70,7 +70,7 @@ def services_up() -> bool:
 
 class Stack:
     def __init__(self, tmp: Path, workers: int = 2, users=None, videos=None, env=None,
-                 embedded: bool = False):
+                 embedded: bool = False, sqlite: bool = False):
         self.tmp = tmp
         self.tag = uuid.uuid4().hex[:8]
         self.db_name = f"mf_stack_{self.tag}"
@@ -108,6 +108,9 @@ class Stack:
             self.env.pop("REDIS_URL")
             self.n_workers = 0
         self.env.pop("MASKFLOW_WORKER_NAME", None)
+        self.sqlite = sqlite
+        if sqlite:  # `make run`'s default: a SQLite file under MASKFLOW_VAR_DIR
+            self.env["DATABASE_URL"] = ""
 
     @property
     def base(self) -> str:
@@ -132,9 +135,10 @@ class Stack:
     def start(self) -> "Stack":
         import psycopg
 
-        with psycopg.connect("postgresql://postgres@127.0.0.1:5432/postgres",
-                             autocommit=True) as conn:
-            conn.execute(f'CREATE DATABASE "{self.db_name}"')
+        if not self.sqlite:
+            with psycopg.connect("postgresql://postgres@127.0.0.1:5432/postgres",
+                                 autocommit=True) as conn:
+                conn.execute(f'CREATE DATABASE "{self.db_name}"')
         if not self.embedded:
             self.redis().flushdb()
         self._run("manage.py", "migrate", "--noinput")
@@ -214,6 +218,8 @@ class Stack:
                 proc.wait(5)
         if not self.embedded:
             self.redis().flushdb()
+        if self.sqlite:
+            return
         import psycopg
 
         with psycopg.connect("postgresql://postgres@127.0.0.1:5432/postgres",

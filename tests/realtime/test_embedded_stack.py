@@ -1,5 +1,6 @@
 """The same loop in the embedded mode on a live server: uvicorn with no REDIS_URL (in-memory
-channel layer, the inference thread inside the web process) and Postgres."""
+channel layer, the inference thread inside the web process), on Postgres and on SQLite (what
+`make run` uses with no configuration; the realtime SQL in webapp/realtime/sql.py runs on both)."""
 from __future__ import annotations
 
 import os
@@ -15,9 +16,9 @@ if os.environ.get("CI") != "true" and not services_up():
     pytest.skip("Postgres not running (CI=true never skips)", allow_module_level=True)
 
 
-@pytest.fixture(scope="module")
-def embedded(tmp_path_factory):
-    s = Stack(tmp_path_factory.mktemp("embedded"), embedded=True,
+@pytest.fixture(scope="module", params=["postgres", "sqlite"])
+def embedded(request, tmp_path_factory):
+    s = Stack(tmp_path_factory.mktemp("embedded"), embedded=True, sqlite=request.param == "sqlite",
               videos={"clip": (48, 160, 120)})
     try:
         yield s.start()

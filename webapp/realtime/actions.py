@@ -18,6 +18,7 @@ from webapp.annotations.models import FrameMask, Object, Prompt
 from webapp.annotations.seq import next_seq
 from webapp.projects.models import PALETTE, LabelClass, Membership, Role, can
 from webapp.realtime import protocol as p
+from webapp.realtime import sql, trace
 from webapp.realtime.broadcast import broadcaster
 from webapp.videos.models import Video, VideoStatus
 
@@ -46,16 +47,20 @@ def role_of(user_id: int, project_id: int, is_superuser: bool | None = None) -> 
     return Role.OWNER if is_superuser else None
 
 
-def load_video(video_id: int) -> Video:
-    video = Video.objects.select_related("project").filter(pk=video_id).first()
+def load_video(video_id: int, actor: Actor, object_id: int | None = None) -> sql.VideoAccess:
+    """The video with the actor's current role (`.role`: re-read on every message, so a
+    demotion applies at once) and whether `object_id` is a live object of it (`.live`)."""
+    video = sql.video_access(video_id, actor.user_id, object_id)
     if video is None:
         raise ActionError("not_found", f"video {video_id} not found")
+    if video.role is None:  # not a member: superusers act as owner
+        video.role = role_of(actor.user_id, video.project_id)
     return video
 
 
-def require(actor: Actor, video: Video, action: str) -> str:
-    """The actor's current role, re-read on every message (a demotion applies at once)."""
-    role = role_of(actor.user_id, video.project_id)
+def require(actor: Actor, video: sql.VideoAccess, action: str) -> str:
+    """The actor's role (from load_video), checked against `action`."""
+    role = video.role
     if not can(role, action):
         raise ActionError("forbidden", f"your role ({role or 'none'}) may not {action} this video")
     return role
@@ -102,34 +107,34 @@ def emit(video_id: int, event: dict) -> None:
 
 
 # --- checks --------------------------------------------------------------------------------
-def check_ready(video: Video) -> None:
+def check_ready(video: sql.VideoAccess) -> None:
     if video.status != VideoStatus.READY or video.num_frames <= 0:
         raise ActionError("not_found", f"video {video.pk} is not ready ({video.status})")
 
 
-def check_frame(video: Video, frame: int) -> None:
+def check_frame(video: sql.VideoAccess, frame: int) -> None:
     if not 0 <= frame < video.num_frames:
         raise ActionError("out_of_range", f"frame {frame} is outside [0, {video.num_frames})")
 
 
-def check_xy(video: Video, x: float, y: float, what: str) -> None:
+def check_xy(video: sql.VideoAccess, x: float, y: float, what: str) -> None:
     if not (0 <= x <= video.width and 0 <= y <= video.height):
         raise ActionError(
             "out_of_range", f"{what} ({x:g}, {y:g}) is outside the {video.width}x{video.height} video"
         )
 
 
-def live_object(video: Video, object_id: int, *, lock: bool = False) -> Object:
+def live_object(video: sql.VideoAccess, object_id: int, *, lock: bool = False) -> Object:
     qs = Object.objects.select_related("label")
     if lock:
         qs = qs.select_for_update(of=("self",))
-    obj = qs.filter(pk=object_id, video=video, deleted=False).first()
+    obj = qs.filter(pk=object_id, video_id=video.pk, deleted=False).first()
     if obj is None:
         raise ActionError("not_found", f"object {object_id} is not an object of video {video.pk}")
     return obj
 
 
-def label_for(video: Video, name: str | None) -> LabelClass | None:
+def label_for(video: sql.VideoAccess, name: str | None) -> LabelClass | None:
     if name is None or name == "":
         return None
     label = LabelClass.objects.filter(project_id=video.project_id, name=name).first()
@@ -140,16 +145,16 @@ def label_for(video: Video, name: str | None) -> LabelClass | None:
 
 # --- objects -------------------------------------------------------------------------------
 def create_object(actor: Actor, video_id: int, msg: p.ObjectCreate) -> int:
-    video = load_video(video_id)
+    video = load_video(video_id, actor)
     require(actor, video, "annotate")
     label = label_for(video, msg.label)
     with transaction.atomic():
         seq = next_seq(video.pk)
         color = msg.color or (label.color if label and label.color else None)
         if color is None:
-            color = PALETTE[Object.objects.filter(video=video).count() % len(PALETTE)]
+            color = PALETTE[Object.objects.filter(video_id=video.pk).count() % len(PALETTE)]
         obj = Object.objects.create(
-            video=video, label=label, name=msg.name, color=color, created_by_id=actor.user_id,
+            video_id=video.pk, label=label, name=msg.name, color=color, created_by_id=actor.user_id,
             seq=seq,
         )
         emit(video.pk, object_event("object.created", obj, actor.username))
@@ -157,7 +162,7 @@ def create_object(actor: Actor, video_id: int, msg: p.ObjectCreate) -> int:
 
 
 def update_object(actor: Actor, video_id: int, msg: p.ObjectUpdate) -> int:
-    video = load_video(video_id)
+    video = load_video(video_id, actor)
     role = require(actor, video, "view")
     changes = msg.model_dump(exclude_unset=True, exclude={"type", "req", "object_id"})
     # Reviewers may set the review status; everything else needs annotate.
@@ -183,7 +188,7 @@ def update_object(actor: Actor, video_id: int, msg: p.ObjectUpdate) -> int:
 
 
 def delete_object(actor: Actor, video_id: int, msg: p.ObjectDelete) -> int:
-    video = load_video(video_id)
+    video = load_video(video_id, actor)
     require(actor, video, "annotate")
     from webapp.realtime import dispatch
 
@@ -205,7 +210,7 @@ def add_prompt(actor: Actor, video_id: int, msg: p.PromptAdd | p.PromptMask,
     """Store the prompt with its seq, then send it to the video's inference session."""
     from webapp.realtime import dispatch
 
-    video = load_video(video_id)
+    video = load_video(video_id, actor, msg.object_id)
     require(actor, video, "annotate")
     check_ready(video)
     check_frame(video, msg.frame)
@@ -232,15 +237,18 @@ def add_prompt(actor: Actor, video_id: int, msg: p.PromptAdd | p.PromptMask,
         except Exception:
             raise ActionError("bad_message", "rle.counts is not a valid COCO compressed RLE") from None
         kind, payload = "mask", {"rle": msg.rle.model_dump()}
-    dispatch.ensure_available()
+    if not video.live:
+        raise ActionError("not_found", f"object {msg.object_id} is not an object of video {video.pk}")
+    worker = dispatch.target(video.pk)  # `unavailable` before anything is stored
     with transaction.atomic():
-        live_object(video, msg.object_id)
         seq = next_seq(video.pk)
-        pr = Prompt.objects.create(video=video, seq=seq, object_id=msg.object_id, frame=msg.frame,
-                                   kind=kind, payload=payload, user_id=actor.user_id)
-        emit(video.pk, prompt_added_event(pr, actor.username))
+        sql.insert_prompt(video.pk, seq, msg.object_id, msg.frame, kind, payload, actor.user_id)
+        pr = Prompt(video_id=video.pk, seq=seq, object_id=msg.object_id, frame=msg.frame,
+                    kind=kind, payload=payload)
         cmd = {"op": "prompt", "video_id": video.pk, "seq": seq, "reply_to": reply_to}
-        transaction.on_commit(lambda: dispatch.submit(cmd))
+        # On commit, the worker first (the click's latency runs from there), then the room.
+        transaction.on_commit(lambda: (trace.mark("srv.stored"), dispatch.submit(cmd, worker)))
+        emit(video.pk, prompt_added_event(pr, actor.username))
     return seq
 
 
@@ -248,12 +256,12 @@ def start_propagation(actor: Actor, video_id: int, msg: p.PropagateStart,
                       reply_to: str | None = None) -> int:
     from webapp.realtime import dispatch
 
-    video = load_video(video_id)
+    video = load_video(video_id, actor)
     require(actor, video, "annotate")
     check_ready(video)
     if msg.frame is not None:
         check_frame(video, msg.frame)
-    live = set(Object.objects.filter(video=video, deleted=False).values_list("id", flat=True))
+    live = set(Object.objects.filter(video_id=video.pk, deleted=False).values_list("id", flat=True))
     if msg.object_ids is not None:
         foreign = sorted(set(msg.object_ids) - live)
         if foreign:
@@ -261,7 +269,7 @@ def start_propagation(actor: Actor, video_id: int, msg: p.PropagateStart,
         targets = sorted(set(msg.object_ids))
     else:
         targets = sorted(live)
-    prompted = Prompt.objects.filter(video=video, object_id__in=targets)
+    prompted = Prompt.objects.filter(video_id=video.pk, object_id__in=targets)
     frames = list(prompted.values_list("frame", flat=True).distinct())
     if not frames:
         raise ActionError("bad_message", "nothing to propagate: prompt an object first")
@@ -270,7 +278,7 @@ def start_propagation(actor: Actor, video_id: int, msg: p.PropagateStart,
     frame = msg.frame
     if frame is None:
         frame = max(frames) if msg.direction == "backward" else min(frames)
-    dispatch.ensure_available()
+    worker = dispatch.target(video.pk)
     seq = Video.objects.filter(pk=video.pk).values_list("seq", flat=True).first()
     gen = dispatch.control().bump(video.pk, "superseded")
     n = video.num_frames
@@ -287,14 +295,14 @@ def start_propagation(actor: Actor, video_id: int, msg: p.PropagateStart,
         "object_ids": targets, "done": 0, "total": sum(leg[2] for leg in legs),
         "user_id": actor.user_id, "by": actor.username, "reply_to": reply_to,
     }
-    dispatch.submit(job)
+    dispatch.submit(job, worker)
     return seq
 
 
 def cancel_propagation(actor: Actor, video_id: int) -> int:
     from webapp.realtime import dispatch
 
-    video = load_video(video_id)
+    video = load_video(video_id, actor)
     require(actor, video, "annotate")
     dispatch.control().bump(video.pk, "cancelled")
     return video.seq
@@ -303,7 +311,7 @@ def cancel_propagation(actor: Actor, video_id: int) -> int:
 # --- snapshot and sync ---------------------------------------------------------------------
 def snapshot(video: Video) -> dict:
     objects = [object_out(o) for o in
-               Object.objects.filter(video=video, deleted=False).select_related("label")]
+               Object.objects.filter(video_id=video.pk, deleted=False).select_related("label")]
     seq = Video.objects.filter(pk=video.pk).values_list("seq", flat=True).first() or 0
     return {"seq": seq, "objects": objects}
 

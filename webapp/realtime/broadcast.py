@@ -13,6 +13,8 @@ import threading
 
 from channels.layers import get_channel_layer
 
+from webapp.realtime import trace
+
 log = logging.getLogger(__name__)
 
 EVENT_TYPE = "room.event"  # layer message type; the consumer's `room_event` handler
@@ -66,6 +68,7 @@ class Broadcaster:
                     await layer.group_send(target, message)
                 else:
                     await layer.send(target, message)
+                trace.mark("bc.published")
             except Exception:  # the layer is lossy by contract; sync repairs clients
                 log.exception("channel layer send to %s failed", target)
             finally:

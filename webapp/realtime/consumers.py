@@ -14,6 +14,7 @@ from django.conf import settings
 
 from webapp.realtime import actions, dispatch
 from webapp.realtime import protocol as p
+from webapp.realtime import trace
 from webapp.realtime.actions import ActionError, Actor
 from webapp.realtime.broadcast import EVENT_TYPE, broadcaster, group_name
 from webapp.realtime.presence import REFRESH_S, presence_store
@@ -115,6 +116,7 @@ class VideoConsumer(AsyncWebsocketConsumer):
 
     # -- messages ------------------------------------------------------------------------
     async def room_event(self, message):
+        trace.mark("srv.relay")
         for event in message.get("events") or [message["event"]]:
             await self.send(text_data=_dumps(event))
 
@@ -138,6 +140,7 @@ class VideoConsumer(AsyncWebsocketConsumer):
         if not self.joined:
             return
         raw = text_data if text_data is not None else bytes_data
+        trace.mark("srv.receive")
         if not self.bucket.take():
             await self.error("rate_limited", f"more than {RATE_PER_S:g} messages/s; slow down")
             return

@@ -148,20 +148,23 @@ def inference_thread() -> InferenceThread:
         return _thread
 
 
-def ensure_available() -> None:
-    """Raise ActionError(unavailable) when no inference worker could take a command."""
-    if settings.SCALED_OUT:
-        from webapp.realtime import leases
-        from webapp.realtime.actions import ActionError
-
-        if not leases.registry().live_workers():
-            raise ActionError("unavailable", "no inference worker is running; start `make worker`")
-
-
-def submit(cmd: dict) -> None:
+def target(video_id: int) -> str | None:
+    """Where the video's commands go now: the inference worker holding its lease (None in the
+    embedded mode). Raises ActionError(unavailable) when no worker is alive, so a caller asks
+    before it stores anything."""
     if settings.SCALED_OUT:
         from webapp.realtime import leases
 
-        leases.registry().route(cmd)
+        return leases.registry().assign(video_id)
+    return None
+
+
+def submit(cmd: dict, worker: str | None = None) -> None:
+    """Queue `cmd` for the video's session, on `worker` when the caller already asked target()."""
+    if settings.SCALED_OUT:
+        from webapp.realtime import leases
+
+        reg = leases.registry()
+        reg.publish(worker or reg.assign(cmd["video_id"]), cmd, background=cmd["op"] == "propagate")
     else:
         inference_thread().put(cmd)

@@ -27,17 +27,38 @@ HEARTBEAT_S = 0.5
 STALE_S = float(env("REALTIME_WORKER_STALE_S", "2.5"))
 LEASE_TTL_MS = envint("REALTIME_LEASE_TTL_S", 24 * 3600) * 1000
 
+# One round trip per command: keep the lease while its holder beats, else hand it to a live
+# worker picked with ARGV[3] (a uniform random number from the caller). Returns
+# {holder or '', previous holder if it just moved or ''}.
 _ROUTE = """
 local cur = redis.call('GET', KEYS[1])
 if cur then
   local beat = redis.call('ZSCORE', KEYS[2], cur)
   if beat and tonumber(beat) >= tonumber(ARGV[1]) then
-    redis.call('PEXPIRE', KEYS[1], ARGV[3])
+    redis.call('PEXPIRE', KEYS[1], ARGV[2])
     return {cur, ''}
   end
 end
-redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3])
-return {ARGV[2], cur or ''}
+local live = redis.call('ZRANGEBYSCORE', KEYS[2], ARGV[1], '+inf')
+if #live == 0 then
+  return {'', cur or ''}
+end
+local pick = live[math.min(#live, math.floor(tonumber(ARGV[3]) * #live) + 1)]
+redis.call('SET', KEYS[1], pick, 'PX', ARGV[2])
+return {pick, cur or ''}
+"""
+
+_STARTED = """
+redis.call('HINCRBY', KEYS[1], ARGV[1], -1)
+local owner = redis.call('GET', KEYS[2])
+if not owner then
+  return {'', 0}
+end
+local beat = redis.call('ZSCORE', KEYS[3], owner)
+if beat and tonumber(beat) >= tonumber(ARGV[2]) then
+  return {owner, 1}
+end
+return {owner, 0}
 """
 
 _clients: dict[str, redis.Redis] = {}
@@ -118,6 +139,7 @@ class RedisMarks:
 class Registry:
     def __init__(self) -> None:
         self._route = client().register_script(_ROUTE)
+        self._started = client().register_script(_STARTED)
 
     @property
     def workers_key(self) -> str:
@@ -144,14 +166,12 @@ class Registry:
 
     def lease(self, video_id: int) -> tuple[str, str | None]:
         """(the worker holding the video, the dead previous holder if it just moved)."""
-        live = self.live_workers()
-        if not live:
+        owner, prev = self._route(keys=[self.lease_key(video_id), self.workers_key],
+                                  args=[time.time() - STALE_S, LEASE_TTL_MS, random.random()])
+        if not owner:
             from webapp.realtime.actions import ActionError
 
             raise ActionError("unavailable", "no inference worker is running; start `make worker`")
-        cand = random.choice(live)
-        owner, prev = self._route(keys=[self.lease_key(video_id), self.workers_key],
-                                  args=[time.time() - STALE_S, cand, LEASE_TTL_MS])
         return owner, (prev or None)
 
     # -- commands ------------------------------------------------------------------------
@@ -159,24 +179,31 @@ class Registry:
         from webapp.celery import app
 
         q = queue_name(worker)
-        app.send_task("realtime.command", args=[cmd], queue=q, routing_key=q)
+        # argsrepr: Celery would otherwise saferepr() the command for its logs on every click.
+        app.send_task("realtime.command", args=[cmd], queue=q, routing_key=q, argsrepr="",
+                      kwargsrepr="")
         # Counted after publishing: a propagation that sees the count finds the command queued.
         client().hincrby(self.pending_key(worker), "bg" if background else "fg", 1)
 
-    def started(self, worker: str, background: bool) -> None:
-        client().hincrby(self.pending_key(worker), "bg" if background else "fg", -1)
+    def started(self, worker: str, background: bool, video_id: int) -> tuple[str | None, bool]:
+        """Count one of the worker's queued commands as taken; return the video's lease
+        holder and whether it is alive (one round trip: this runs for every command)."""
+        owner, alive = self._started(
+            keys=[self.pending_key(worker), self.lease_key(video_id), self.workers_key],
+            args=["bg" if background else "fg", time.time() - STALE_S])
+        return owner or None, bool(alive)
 
     def pending(self, worker: str) -> tuple[int, int]:
         fg, bg = client().hmget(self.pending_key(worker), "fg", "bg")
         return int(fg or 0), int(bg or 0)
 
-    def route(self, cmd: dict) -> str:
-        vid = cmd["video_id"]
-        worker, prev = self.lease(vid)
+    def assign(self, video_id: int) -> str:
+        """The worker that runs the video's next command (see lease); when the lease just left
+        a dead worker, also clean up after it."""
+        worker, prev = self.lease(video_id)
         if prev and prev != worker:
-            log.warning("video %s moved from dead worker %s to %s", vid, prev, worker)
-            self._worker_lost(vid, prev)
-        self.publish(worker, cmd, background=cmd["op"] == "propagate")
+            log.warning("video %s moved from dead worker %s to %s", video_id, prev, worker)
+            self._worker_lost(video_id, prev)
         return worker
 
     def _worker_lost(self, video_id: int, dead: str) -> None:

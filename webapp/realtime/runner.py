@@ -19,9 +19,10 @@ from django.contrib.auth import get_user_model
 from django.core.files.storage import default_storage
 from django.db import transaction
 
-from webapp.annotations.models import FrameMask, Object, Prompt
+from webapp.annotations.models import Object, Prompt
 from webapp.annotations.seq import next_seq
 from webapp.realtime import protocol as p
+from webapp.realtime import sql, trace
 from webapp.realtime.actions import masks_event
 from webapp.realtime.broadcast import broadcaster
 from webapp.videos.models import Video
@@ -30,6 +31,7 @@ log = logging.getLogger(__name__)
 
 FLUSH_FRAMES = 16  # propagation results are stored and broadcast in batches of at most
 FLUSH_S = 0.1  # this many frames or this many seconds
+UPSERT_ROWS = 1000  # mask rows per INSERT (SQLite allows 32766 parameters, 11 per row)
 
 
 _model = None
@@ -122,10 +124,8 @@ class Runner:
         m = self.meta(video_id)
         if upto <= m.applied:
             return m
-        rows = (Prompt.objects.filter(video_id=video_id, seq__gt=m.applied, seq__lte=upto)
-                .select_related("object").order_by("seq"))
-        for pr in rows:
-            if not pr.object.deleted:
+        for pr in sql.prompts_between(video_id, m.applied, upto):
+            if not pr.deleted:
                 try:
                     if pr.kind == "mask":
                         from inference import decode_rle
@@ -133,6 +133,7 @@ class Runner:
                         res = m.session.add_mask(pr.object_id, pr.frame, decode_rle(pr.payload["rle"]))
                     else:
                         d = pr.payload
+                        trace.mark("wrk.engine")
                         res = m.session.add_prompt(pr.object_id, pr.frame, points=d.get("points"),
                                                    labels=d.get("labels"), box=d.get("box"),
                                                    clear_old=bool(d.get("clear_old")))
@@ -142,6 +143,7 @@ class Runner:
                         code = "out_of_range" if "range" in type(exc).__name__.lower() else "bad_message"
                         broadcaster().send(reply_to, p.dump(p.Error(code=code, message=str(exc))))
                 else:
+                    trace.mark("wrk.engined")
                     mine = [om for om in res.masks if om.object_id == pr.object_id]
                     self.store_masks(video_id, [(pr.frame, mine)], "prompt", pr.user_id)
             m.applied = pr.seq
@@ -157,27 +159,24 @@ class Runner:
         by = self._username(user_id)
         with transaction.atomic():
             seq = next_seq(video_id)  # locks the video row first, as actions.py does
-            live = set(Object.objects.filter(video_id=video_id, pk__in=ids, deleted=False)
-                       .values_list("pk", flat=True))
+            live = sql.live_objects(video_id, ids)
             rows, events = [], []
             for frame, oms in frames:
                 oms = [om for om in oms if om.object_id in live]
                 if not oms:
                     continue
-                rows += [FrameMask(object_id=om.object_id, video_id=video_id, frame=frame,
-                                   rle=om.rle, area=om.area, bbox=om.bbox, score=om.score,
-                                   source=source, seq=seq, author_id=user_id) for om in oms]
+                rows += [(om.object_id, video_id, frame, om.rle, om.area, om.bbox, om.score,
+                          source, seq, user_id) for om in oms]
                 events.append(masks_event(seq, frame, source, by, [
                     {"object_id": om.object_id, "rle": om.rle, "score": om.score} for om in oms]))
             if not rows:
                 transaction.set_rollback(True)
                 return None
-            FrameMask.objects.bulk_create(
-                rows, update_conflicts=True, unique_fields=["object", "frame"],
-                update_fields=["rle", "area", "bbox", "score", "source", "seq", "author",
-                               "updated_at"])
+            for i in range(0, len(rows), UPSERT_ROWS):
+                sql.upsert_masks(rows[i:i + UPSERT_ROWS])
 
-            transaction.on_commit(lambda: broadcaster().group_many(video_id, events))
+            transaction.on_commit(lambda: (trace.mark("wrk.stored"),
+                                           broadcaster().group_many(video_id, events)))
         return seq
 
     # -- commands ------------------------------------------------------------------------

@@ -12,6 +12,7 @@ from celery import shared_task
 from celery.signals import worker_ready, worker_shutdown
 
 from webapp.env import env
+from webapp.realtime import trace
 
 log = logging.getLogger(__name__)
 
@@ -37,12 +38,12 @@ def runner():
 def run_command(cmd: dict) -> None:
     from webapp.realtime.leases import registry
 
+    trace.mark("wrk.task")
     me = worker_name()
     reg = registry()
     background = cmd["op"] == "propagate"
-    reg.started(me, background)
-    owner = reg.owner(cmd["video_id"])
-    if owner and owner != me and owner in reg.live_workers():
+    owner, alive = reg.started(me, background, cmd["video_id"])
+    if owner and owner != me and alive:
         # The lease moved while this command waited (we looked dead): its owner runs it.
         reg.publish(owner, cmd, background)
         return
