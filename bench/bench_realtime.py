@@ -1,8 +1,10 @@
 """Realtime benchmark, measured side by side in one run with random-tiny:
 
 1. click -> masks latency at a websocket client over the full scaled-out stack (uvicorn,
-   channels_redis, Celery worker, Postgres) vs the raw engine call on the main thread;
-2. propagation fps received by the client vs raw `Session.propagate`;
+   channels_redis, Celery worker, Postgres) vs the raw engine call on the main thread, one
+   raw click and one stack click in turn (this machine's speed drifts by 1.5x within a
+   minute, so runs one after the other do not compare), plus where the stack's time goes;
+2. propagation fps received by the client vs raw `Session.propagate`, also in turns;
 3. fan-out: one mask to 50 clients in a room, per-client delivery latency p50/p99;
 4. the embedded mode's threading trap: the same click on the main thread, on a spawned
    thread with default torch threads, and on a spawned thread with one torch thread.
@@ -25,11 +27,14 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from webapp.realtime import trace  # noqa: E402  (no Django needed)
+
 QUICK = "--quick" in sys.argv
 N_FRAMES, W, H = (48, 160, 120) if QUICK else (96, 320, 240)
 CLICKS = 15 if QUICK else 40
 FANOUT = 50
 FANOUT_ROUNDS = 3 if QUICK else 10
+PROP_ROUNDS = 2 if QUICK else 3
 # Raw engine and worker use the same torch thread count. One by default: on a small shared
 # machine a second OpenMP thread spin-waits against other processes and only adds noise.
 THREADS = int(os.environ.get("BENCH_TORCH_THREADS", "1"))
@@ -58,8 +63,48 @@ def click_plan():
             for i in range(CLICKS)]
 
 
-RAW_CPU: list = []
-STACK_CPU: list = []  # CPU seconds per click of the server + worker processes  # CPU seconds per click of the raw engine, per run
+class RawEngine:
+    """The baseline: the bare engine in this process, on the same frames, driven in turns
+    with the stack so both see the same machine."""
+
+    def __init__(self, jpegs):
+        from inference import EngineConfig, load_model
+
+        self.jpegs = jpegs
+        self.model = load_model(EngineConfig())
+        self.session = self._session()
+        self.session.add_prompt(1, 0, points=[[W / 2, H / 2]], labels=[1])  # warm-up
+        self.cpu: list[float] = []
+        self.prop_session = self._session()
+        self.prop_objects = 0
+
+    def _session(self):
+        from inference import JpegFrameSource, Session
+
+        return Session(self.model, JpegFrameSource(lambda i: self.jpegs[i], N_FRAMES, W, H,
+                                                   self.model.info.image_size))
+
+    def click(self, frame, x, y) -> float:
+        c0, t0 = time.process_time(), time.perf_counter()
+        self.session.add_prompt(1, frame, points=[[x, y]], labels=[1], clear_old=True)
+        dt = time.perf_counter() - t0
+        self.cpu.append(time.process_time() - c0)
+        return dt
+
+    def propagate_fps(self) -> float:
+        """A new object, one click on frame 0, tracked forward: as the stack run does."""
+        self.prop_objects += 1
+        oid = self.prop_objects
+        self.prop_session.add_prompt(oid, 0, points=[[W / 2, H / 3]], labels=[1])
+        t0 = time.perf_counter()
+        n = sum(1 for _ in self.prop_session.propagate(start_frame=0, direction="forward",
+                                                        objects=[oid]))
+        return n / (time.perf_counter() - t0)
+
+
+def raw_clicks(jpegs) -> list[float]:
+    eng = RawEngine(jpegs)
+    return [eng.click(*c) for c in click_plan()]
 
 
 def stack_cpu(stack) -> tuple[float, float]:
@@ -76,30 +121,6 @@ def stack_cpu(stack) -> tuple[float, float]:
     return cpu(stack.procs[0]), sum(cpu(w) for w in stack.workers)
 
 
-def raw_engine(jpegs, threads: str):
-    """(click latencies, propagation fps) of the bare engine, in this thread."""
-    from inference import EngineConfig, JpegFrameSource, Session, load_model
-
-    model = load_model(EngineConfig())
-    frames = JpegFrameSource(lambda i: jpegs[i], N_FRAMES, W, H, model.info.image_size)
-    session = Session(model, frames)
-    session.add_prompt(1, 0, points=[[W / 2, H / 2]], labels=[1])  # warm-up
-    lat = []
-    cpu0 = time.process_time()
-    for frame, x, y in click_plan():
-        t0 = time.perf_counter()
-        session.add_prompt(1, frame, points=[[x, y]], labels=[1], clear_old=True)
-        lat.append(time.perf_counter() - t0)
-    RAW_CPU.append((time.process_time() - cpu0) / len(lat))
-    session.reset()
-    session.add_prompt(1, 0, points=[[W / 2, H / 3]], labels=[1])
-    t0 = time.perf_counter()
-    n = sum(1 for _ in session.propagate(start_frame=0, direction="forward"))
-    fps = n / (time.perf_counter() - t0)
-    session.close()
-    return lat, fps
-
-
 def threading_trap(jpegs):
     """Raw click latency p50 on the main thread vs spawned threads (embedded mode choice)."""
     import torch
@@ -108,12 +129,12 @@ def threading_trap(jpegs):
 
     default = torch.get_num_threads()
     res = {}
-    res["main thread, %d torch threads" % default] = raw_engine(jpegs, "main")[0]
+    res["main thread, %d torch threads" % default] = raw_clicks(jpegs)
     box = {}
 
     def run(n):
         configure_torch_threads(n)
-        box["lat"] = raw_engine(jpegs, "thread")[0]
+        box["lat"] = raw_clicks(jpegs)
 
     for n in (default, 1):
         t = threading.Thread(target=run, args=(n,))
@@ -124,45 +145,97 @@ def threading_trap(jpegs):
     return res
 
 
-async def stack_run(stack):
+# Stages of one click (webapp/realtime/trace.py marks), in the order they happen.
+STAGES = [
+    ("cli.send", "client sends prompt.add"),
+    ("srv.receive", "server: websocket message in"),
+    ("srv.stored", "server: prompt committed (checks, seq, insert)"),
+    ("wrk.task", "worker: Celery task starts"),
+    ("wrk.engine", "worker: engine call starts"),
+    ("wrk.engined", "worker: engine call returns"),
+    ("wrk.stored", "worker: masks committed"),
+    ("bc.published", "worker: masks published to the channel layer"),
+    ("srv.relay", "server: masks event in, to the websocket"),
+    ("cli.recv", "client has the masks"),
+]
+
+
+def stage_breakdown(path: Path) -> list[tuple[str, float]]:
+    """Median ms since the click's send at which each stage was reached. For the relays, the
+    last mark before the client's receipt (the prompt.added echo relays first)."""
+    clicks, cur = [], None
+    for line in path.read_text().splitlines():
+        t, _pid, stage = line.split(None, 2)
+        if stage == "cli.send":
+            cur = {}
+            t0 = float(t)
+        elif cur is not None:
+            if stage == "cli.recv":
+                cur[stage] = (float(t) - t0) * 1000
+                clicks.append(cur)
+                cur = None
+            elif stage in ("bc.published", "srv.relay") or stage not in cur:
+                cur[stage] = (float(t) - t0) * 1000
+    out = []
+    for stage, label in STAGES[1:]:
+        xs = [c[stage] for c in clicks if stage in c]
+        if xs:
+            out.append((label, float(np.median(xs))))
+    return out
+
+
+async def stack_run(stack, raw: RawEngine):
+    """Clicks, propagations (each in turn with the raw engine) and the fan-out."""
     from tests.realtime.stack import Client
 
     vid = stack.video_ids["bench"]
     a = await Client.connect(stack, vid, "alice")
-    ack = await a.request({"type": "object.create"})
-    oid = (await a.wait(lambda m: m["type"] == "object.created" and m["seq"] == ack["seq"]))["object"]["id"]
 
-    async def click(frame, x, y):
-        start = len(a.msgs)
+    async def new_object(c):
+        ack = await c.request({"type": "object.create"})
+        got = await c.wait(lambda m: m["type"] == "object.created" and m["seq"] == ack["seq"])
+        return got["object"]["id"]
+
+    async def click(c, oid, frame, x, y, clear_old=True):
+        start = len(c.msgs)
         t0 = time.perf_counter()
-        await a.send({"type": "prompt.add", "object_id": oid, "frame": frame, "points": [[x, y]],
-                      "labels": [1], "clear_old": True})
-        got = await a.wait(lambda m: m["type"] == "masks" and m["source"] == "prompt", 60, start)
+        trace.mark("cli.send")
+        await c.send({"type": "prompt.add", "object_id": oid, "frame": frame, "points": [[x, y]],
+                      "labels": [1], "clear_old": clear_old})
+        got = await c.wait(lambda m: m["type"] == "masks" and m["source"] == "prompt", 60, start)
+        trace.mark("cli.recv")
         return got["_t"] - t0
 
-    await click(0, W / 2, H / 2)  # warm-up: session build
-    cpu0 = stack_cpu(stack)
-    lat = [await click(*c) for c in click_plan()]
-    cpu1 = stack_cpu(stack)
-    STACK_CPU.append(((cpu1[0] - cpu0[0]) / len(lat), (cpu1[1] - cpu0[1]) / len(lat)))
+    oid = await new_object(a)
+    await click(a, oid, 0, W / 2, H / 2)  # warm-up: session build
+    trace.enable(str(TRACE))  # after the warm-up: its session build would skew the medians
+    raw_lat, lat, cpu_used = [], [], [0.0, 0.0]
+    for c in click_plan():
+        raw_lat.append(raw.click(*c))
+        cpu0 = stack_cpu(stack)
+        lat.append(await click(a, oid, *c))
+        cpu1 = stack_cpu(stack)
+        cpu_used = [u + (y - x) for u, x, y in zip(cpu_used, cpu0, cpu1)]
+    trace.enable("")
+    cpu_per_click = (cpu_used[0] / len(lat), cpu_used[1] / len(lat))
 
-    # propagation: frames received by the client per second, send -> propagation.done. The
-    # same work as the raw run: a new object with one click on frame 0 (the clicks above made
-    # frames 0..CLICKS-1 conditioning frames of the first object, and memory attention over
-    # those costs more per frame than the raw engine's single prompt).
-    ack = await a.request({"type": "object.create"})
-    oid2 = (await a.wait(lambda m: m["type"] == "object.created" and m["seq"] == ack["seq"]))["object"]["id"]
-    start = len(a.msgs)
-    await a.send({"type": "prompt.add", "object_id": oid2, "frame": 0, "points": [[W / 2, H / 3]],
-                  "labels": [1]})
-    await a.wait(lambda m: m["type"] == "masks" and m["source"] == "prompt", 60, start)
-    start = len(a.msgs)
-    t0 = time.perf_counter()
-    await a.send({"type": "propagate.start", "frame": 0, "direction": "forward",
-                  "object_ids": [oid2]})
-    done = await a.wait(lambda m: m["type"] == "propagation.done", 600, start)
-    frames = {m["frame"] for m in a.since(start, "masks")}
-    fps = len(frames) / (done["_t"] - t0)
+    # Propagation: frames received by the client per second, send -> propagation.done, each
+    # round a new object with one click on frame 0, on a video of its own (on the clicked
+    # video the first propagation would also encode the memory of every frame clicked above).
+    p = await Client.connect(stack, stack.video_ids["prop"], "alice")
+    raw_fps, fps = [], []
+    for _ in range(PROP_ROUNDS):
+        raw_fps.append(raw.propagate_fps())
+        poid = await new_object(p)
+        await click(p, poid, 0, W / 2, H / 3, clear_old=False)
+        start = len(p.msgs)
+        t0 = time.perf_counter()
+        await p.send({"type": "propagate.start", "frame": 0, "direction": "forward",
+                      "object_ids": [poid]})
+        done = await p.wait(lambda m: m["type"] == "propagation.done", 600, start)
+        frames = {m["frame"] for m in p.since(start, "masks")}
+        fps.append(len(frames) / (done["_t"] - t0))
+    await p.close()
 
     # fan-out: 50 clients in the room; per-client latency from the click to its masks
     viewers = [await Client.connect(stack, vid, "bob") for _ in range(FANOUT)]
@@ -179,7 +252,11 @@ async def stack_run(stack):
             fan.append((got["_t"] - t0, got["_t"] - first["_t"]))
     for c in (a, *viewers):
         await c.close()
-    return lat, fps, fan
+    return {"raw_lat": raw_lat, "lat": lat, "cpu": cpu_per_click, "raw_fps": raw_fps,
+            "fps": fps, "fan": fan}
+
+
+TRACE = Path(tempfile.mkdtemp(prefix="mf-trace-")) / "trace.txt"
 
 
 def write_results(text: str) -> None:
@@ -206,44 +283,54 @@ def main():
     import torch
 
     torch.set_num_threads(THREADS)
-    raw_lat, raw_fps = raw_engine(jpegs, "main")
+    raw = RawEngine(jpegs)
     stack = Stack(Path(tempfile.mkdtemp(prefix="mf-bench-")), workers=1,
-                  videos={"bench": (N_FRAMES, W, H)},
-                  env={"SAM2_TORCH_THREADS": str(THREADS)})
+                  videos={"bench": (N_FRAMES, W, H), "prop": (N_FRAMES, W, H)},
+                  env={"SAM2_TORCH_THREADS": str(THREADS), "MASKFLOW_TRACE": str(TRACE)})
     try:
         stack.start()
-        lat, fps, fan = asyncio.run(stack_run(stack))
+        r = asyncio.run(stack_run(stack, raw))
     finally:
         stack.stop()
-    raw_lat2, raw_fps2 = raw_engine(jpegs, "main")  # again after, to bracket machine load
-    raw_all = raw_lat + raw_lat2
-    raw_fps_mean = (raw_fps + raw_fps2) / 2
-    fan_abs = [f[0] for f in fan]
-    fan_spread = [f[1] for f in fan]
+    raw_lat, lat = r["raw_lat"], r["lat"]
+    paired = [s_ - r_ for s_, r_ in zip(lat, raw_lat)]
+    raw_cpu = float(np.mean(raw.cpu))
+    cpu = r["cpu"]
+    raw_fps, fps = float(np.mean(r["raw_fps"])), float(np.mean(r["fps"]))
+    fan_abs = [f[0] for f in r["fan"]]
+    fan_spread = [f[1] for f in r["fan"]]
     lines = [
         "## Realtime (bench/bench_realtime.py)",
         "",
-        f"random-tiny, {N_FRAMES} frames of {W}x{H}, {CLICKS} clicks, CPU "
-        f"({os.cpu_count()} cores), one inference worker (`--pool solo`), uvicorn, channels_redis, "
-        f"Postgres; measured {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}"
-        f"{' (--quick)' if QUICK else ''}; torch threads {THREADS} in both the raw engine and "
-        f"the worker. Load average {load_before:.1f} before, {os.getloadavg()[0]:.1f} after: the "
-        "machine was shared with other jobs, so the raw engine ran before and after the stack "
-        "to bracket the load.",
+        f"random-tiny, {N_FRAMES} frames of {W}x{H}, {CLICKS} clicks and {PROP_ROUNDS} "
+        f"propagations, CPU ({os.cpu_count()} cores), one inference worker (`--pool solo`), "
+        f"uvicorn, channels_redis (pub/sub), Postgres; measured "
+        f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}{' (--quick)' if QUICK else ''}; "
+        f"torch threads {THREADS} in both the raw engine and the worker. Raw and stack ran in "
+        f"turns, click by click and propagation by propagation. Load average "
+        f"{load_before:.1f} before, {os.getloadavg()[0]:.1f} after.",
         "",
         "| metric | raw engine | full stack at the client | overhead / ratio | goal |",
         "|---|---|---|---|---|",
-        f"| click → masks p50 | {pct(raw_all, 50):.1f} ms | {pct(lat, 50):.1f} ms | "
-        f"{pct(lat, 50) - pct(raw_all, 50):+.1f} ms | ≤ 15 ms |",
-        f"| click → masks p99 | {pct(raw_all, 99):.1f} ms | {pct(lat, 99):.1f} ms | "
-        f"{pct(lat, 99) - pct(raw_all, 99):+.1f} ms | ≤ 50 ms |",
-        f"| CPU per click (load-independent) | {np.mean(RAW_CPU[-2:]) * 1000:.1f} ms | "
-        f"{sum(STACK_CPU[0]) * 1000:.1f} ms: server {STACK_CPU[0][0] * 1000:.1f} + worker "
-        f"{STACK_CPU[0][1] * 1000:.1f} (Postgres, Redis not counted) | "
-        f"{(sum(STACK_CPU[0]) - np.mean(RAW_CPU[-2:])) * 1000:+.1f} ms | |",
-        f"| propagation fps | {raw_fps_mean:.1f} | {fps:.1f} | {fps / raw_fps_mean:.2f}× | ≥ 0.9× |",
+        f"| click → masks p50 | {pct(raw_lat, 50):.1f} ms | {pct(lat, 50):.1f} ms | "
+        f"{pct(lat, 50) - pct(raw_lat, 50):+.1f} ms (per click pair: "
+        f"{pct(paired, 50):+.1f} ms) | ≤ 15 ms |",
+        f"| click → masks p99 | {pct(raw_lat, 99):.1f} ms | {pct(lat, 99):.1f} ms | "
+        f"{pct(lat, 99) - pct(raw_lat, 99):+.1f} ms (per click pair: "
+        f"{pct(paired, 99):+.1f} ms) | ≤ 50 ms |",
+        f"| CPU per click | {raw_cpu * 1000:.1f} ms | {sum(cpu) * 1000:.1f} ms: server "
+        f"{cpu[0] * 1000:.1f} + worker {cpu[1] * 1000:.1f} (Postgres, Redis not counted) | "
+        f"{(sum(cpu) - raw_cpu) * 1000:+.1f} ms | |",
+        f"| propagation fps | {raw_fps:.1f} | {fps:.1f} | {fps / raw_fps:.2f}× | ≥ 0.9× |",
         f"| fan-out to {FANOUT} clients, click → each client's masks | | p50 {pct(fan_abs, 50):.1f} ms, "
         f"p99 {pct(fan_abs, 99):.1f} ms | spread after the sender: p99 {pct(fan_spread, 99):.1f} ms | |",
+        "",
+        "Where a click's time goes (median ms after the client sent it; every process "
+        "appends a timestamp per stage to one file, MASKFLOW_TRACE):",
+        "",
+        "| stage reached | ms |",
+        "|---|---|",
+        *[f"| {label} | {ms:.1f} |" for label, ms in stage_breakdown(TRACE)],
         "",
         "Embedded mode, the threading trap (same clicks, raw engine):",
         "",

@@ -15,6 +15,12 @@ _lock = threading.Lock()
 _file = None
 
 
+def enable(path: str) -> None:
+    """Trace this process into `path` (what MASKFLOW_TRACE does for processes started with it)."""
+    global _path
+    _path = path
+
+
 def mark(stage: str) -> None:
     if not _path:
         return
