@@ -74,7 +74,9 @@ DATABASES = {
         # Persistent connections: without them Channels opens a new Postgres connection
         # for every websocket message, a large share of the click latency.
         conn_max_age=envint("DB_CONN_MAX_AGE", 60),
-        conn_health_checks=True,
+        # A `SELECT 1` before the first query of each message/request, so a connection that
+        # died with a database restart is replaced instead of failing one request.
+        conn_health_checks=envbool("DB_CONN_HEALTH_CHECKS", True),
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":

@@ -62,3 +62,15 @@ def test_mask_upsert_replaces_per_object_frame_and_chunks_large_batches(room):
     Object.objects.filter(pk=objs[1].pk).update(deleted=True)
     assert sql.live_objects(video.pk, [o.pk for o in objs]) == {objs[0].pk, objs[2].pk}
     assert sql.live_objects(video.pk, []) == set()
+
+
+def test_next_seq_tells_whether_every_object_is_live(room):
+    video, _ = room
+    a, b = Object.objects.create(video=video), Object.objects.create(video=video)
+    first, live = sql.next_seq_all_live(video.pk, [a.pk, b.pk])
+    assert live is True
+    Object.objects.filter(pk=b.pk).update(deleted=True)
+    seq, live = sql.next_seq_all_live(video.pk, {a.pk, b.pk})
+    assert (seq, live) == (first + 1, False)
+    assert sql.next_seq_all_live(video.pk, [a.pk])[1] is True
+    assert type(video).objects.get(pk=video.pk).seq == first + 2

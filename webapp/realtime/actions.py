@@ -248,7 +248,8 @@ def add_prompt(actor: Actor, video_id: int, msg: p.PromptAdd | p.PromptMask,
         cmd = {"op": "prompt", "video_id": video.pk, "seq": seq, "reply_to": reply_to}
         # On commit, the worker first (the click's latency runs from there), then the room.
         transaction.on_commit(lambda: (trace.mark("srv.stored"), dispatch.submit(cmd, worker)))
-        emit(video.pk, prompt_added_event(pr, actor.username))
+        transaction.on_commit(lambda: broadcaster().group(
+            video.pk, prompt_added_event(pr, actor.username)))
     return seq
 
 

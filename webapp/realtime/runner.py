@@ -20,7 +20,6 @@ from django.core.files.storage import default_storage
 from django.db import transaction
 
 from webapp.annotations.models import Object, Prompt
-from webapp.annotations.seq import next_seq
 from webapp.realtime import protocol as p
 from webapp.realtime import sql, trace
 from webapp.realtime.actions import masks_event
@@ -158,8 +157,9 @@ class Runner:
             return None
         by = self._username(user_id)
         with transaction.atomic():
-            seq = next_seq(video_id)  # locks the video row first, as actions.py does
-            live = sql.live_objects(video_id, ids)
+            # Locks the video row first, as actions.py does.
+            seq, all_live = sql.next_seq_all_live(video_id, ids)
+            live = ids if all_live else sql.live_objects(video_id, ids)
             rows, events = [], []
             for frame, oms in frames:
                 oms = [om for om in oms if om.object_id in live]

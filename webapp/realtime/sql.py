@@ -106,6 +106,22 @@ def prompts_between(video_id: int, after: int, upto: int) -> list[PromptRow]:
     return [PromptRow(r[0], r[1], r[2], r[3], _json_out(r[4]), r[5], bool(r[6])) for r in rows]
 
 
+def next_seq_all_live(video_id: int, ids) -> tuple[int, bool]:
+    """annotations.seq.next_seq, plus whether all of `ids` are live objects of the video, in
+    one statement (the caller holds the transaction)."""
+    ids = sorted(ids)
+    marks = ", ".join(["%s"] * len(ids)) or "NULL"
+    sql = (f"UPDATE {_t(Video)} SET seq = seq + 1 WHERE id = %s RETURNING seq, "
+           f"(SELECT count(*) FROM {_t(Object)} WHERE video_id = %s AND NOT deleted "
+           f"AND id IN ({marks}))")
+    with connection.cursor() as cur:
+        cur.execute(sql, [video_id, video_id, *ids])
+        row = cur.fetchone()
+    if row is None:
+        raise Video.DoesNotExist(f"video {video_id} does not exist")
+    return int(row[0]), row[1] == len(ids)
+
+
 def live_objects(video_id: int, ids) -> set[int]:
     """Which of `ids` are live (not deleted) objects of the video."""
     ids = sorted(ids)

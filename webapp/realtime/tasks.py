@@ -10,6 +10,7 @@ import threading
 
 from celery import shared_task
 from celery.signals import worker_ready, worker_shutdown
+from django.db import close_old_connections
 
 from webapp.env import env
 from webapp.realtime import trace
@@ -39,6 +40,9 @@ def run_command(cmd: dict) -> None:
     from webapp.realtime.leases import registry
 
     trace.mark("wrk.task")
+    # Celery's Django fixup keeps the connection across tasks (CELERY_DB_REUSE_MAX), so drop
+    # it here if it broke (a database restart) or aged out; otherwise this is free.
+    close_old_connections()
     me = worker_name()
     reg = registry()
     background = cmd["op"] == "propagate"
