@@ -271,6 +271,40 @@ async def test_cancel_stops_a_propagation_and_a_prompt_does_not_wait_behind_one(
     done = await recv_until(a, lambda m: m["type"] == "propagation.done", timeout=60)
     assert done["cancelled"] is True and done["reason"] == "cancelled"
     assert done["done"] < done["total"]
+    # Cancel with nothing running: the sender (only) hears that nothing runs, after the ack.
+    b, _ = await connect(users["annotator"], video)
+    seen = []
+    await request(a, {"type": "propagate.cancel"}, seen=seen)
+    done = await recv_until(a, lambda m: m["type"] == "propagation.done", timeout=10, seen=seen)
+    assert (done["cancelled"], done["done"], done["total"]) == (True, 0, 0)
+    assert [m["type"] for m in seen].index("ack") < [m["type"] for m in seen].index(
+        "propagation.done")
+    heard = []
+    while not await b.receive_nothing(timeout=0.5):
+        heard.append(await b.receive_json_from())
+    assert "propagation.done" not in [m["type"] for m in heard]
+    await a.disconnect()
+    await b.disconnect()
+
+
+async def test_a_propagation_that_crashes_still_ends_for_the_room(room, monkeypatch):
+    from inference import Session
+
+    video, users = room
+    a, _ = await connect(users["owner"], video)
+    await request(a, {"type": "object.create"})
+    oid = await db(lambda: Object.objects.get(video=video).pk)
+    await request(a, {"type": "prompt.add", "object_id": oid, "frame": 0, "points": [[30, 40]],
+                      "labels": [1]})
+    await recv_until(a, lambda m: m["type"] == "masks")
+
+    def broken(self, *args, **kwargs):
+        raise RuntimeError("out of memory (simulated)")
+
+    monkeypatch.setattr(Session, "propagate", broken)
+    await request(a, {"type": "propagate.start", "frame": 0})
+    done = await recv_until(a, lambda m: m["type"] == "propagation.done", timeout=30)
+    assert done["cancelled"] is True and done["reason"] == "failed"
     await a.disconnect()
 
 

@@ -296,16 +296,24 @@ def start_propagation(actor: Actor, video_id: int, msg: p.PropagateStart,
         "object_ids": targets, "done": 0, "total": sum(leg[2] for leg in legs),
         "user_id": actor.user_id, "by": actor.username, "reply_to": reply_to,
     }
+    dispatch.control().set_active(video.pk, gen, job, worker)  # queued counts as running
     dispatch.submit(job, worker)
     return seq
 
 
-def cancel_propagation(actor: Actor, video_id: int) -> int:
+def cancel_propagation(actor: Actor, video_id: int, reply_to: str | None = None) -> int:
+    """Stop the video's propagation; the room hears propagation.done from the worker. With
+    nothing queued or running, only the sender hears it (cancelled, done 0 of 0), so a client
+    that missed the end is never left waiting."""
     from webapp.realtime import dispatch
 
     video = load_video(video_id, actor)
     require(actor, video, "annotate")
-    dispatch.control().bump(video.pk, "cancelled")
+    ctl = dispatch.control()
+    ctl.bump(video.pk, "cancelled")
+    if reply_to and ctl.active(video.pk) is None:
+        broadcaster().send(reply_to, p.dump(p.PropagationDone(
+            cancelled=True, reason="cancelled", done=0, total=0, by=actor.username)))
     return video.seq
 
 

@@ -24,6 +24,7 @@ log = logging.getLogger(__name__)
 RATE_PER_S = 60.0
 RATE_BURST = 120.0
 SYNC_BATCH = 200
+WATCH_S = 1.0  # how often a server checks that its rooms' propagations still have a worker
 
 
 class TokenBucket:
@@ -43,6 +44,39 @@ class TokenBucket:
 
 def _dumps(msg: dict) -> str:
     return json.dumps(msg, separators=(",", ":"))
+
+
+# --- the propagation watchdog (scaled-out): one task per video with connections here -------
+_watchdogs: dict[int, list] = {}  # video_id -> [task, local connections]
+
+
+def _reap(video_id: int) -> None:
+    from webapp.realtime import leases
+
+    leases.worker_lost(video_id, dispatch.control().reap(video_id))
+
+
+async def _watchdog(video_id: int) -> None:
+    """A worker killed mid-propagation sends no propagation.done; tell the room within about
+    STALE_S + WATCH_S instead of at the next command (leases.RedisControl.reap)."""
+    while True:
+        await asyncio.sleep(WATCH_S)
+        try:
+            await asyncio.to_thread(_reap, video_id)
+        except Exception:
+            log.exception("propagation watchdog of video %s failed", video_id)
+
+
+def _watch(video_id: int, delta: int) -> None:
+    entry = _watchdogs.get(video_id)
+    if entry is None:
+        if delta < 0:
+            return
+        entry = _watchdogs[video_id] = [asyncio.create_task(_watchdog(video_id)), 0]
+    entry[1] += delta
+    if entry[1] <= 0:
+        entry[0].cancel()
+        del _watchdogs[video_id]
 
 
 class VideoConsumer(AsyncWebsocketConsumer):
@@ -80,6 +114,8 @@ class VideoConsumer(AsyncWebsocketConsumer):
             you=user.username))
         await self._broadcast_presence(users)
         self._refresher = asyncio.create_task(self._refresh_presence())
+        if settings.SCALED_OUT:
+            _watch(self.video_id, +1)
         if not settings.SCALED_OUT:
             dispatch.inference_thread().put({"op": "warm"})  # load the model before the click
 
@@ -97,6 +133,8 @@ class VideoConsumer(AsyncWebsocketConsumer):
             return
         self.joined = False
         self._refresher.cancel()
+        if settings.SCALED_OUT:
+            _watch(self.video_id, -1)
         await self.channel_layer.group_discard(self.group, self.channel_name)
         store = presence_store()
         await store.remove(self.video_id, self.channel_name)
@@ -182,7 +220,7 @@ class VideoConsumer(AsyncWebsocketConsumer):
         await self.ack(msg, await self._act(actions.start_propagation, msg, self.channel_name))
 
     async def on_propagate_cancel(self, msg):
-        await self.ack(msg, await self._act(actions.cancel_propagation))
+        await self.ack(msg, await self._act(actions.cancel_propagation, self.channel_name))
 
     async def on_ping(self, msg):
         await self.send_msg(p.Pong(req=msg.req))

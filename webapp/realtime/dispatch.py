@@ -22,6 +22,7 @@ class MemoryControl:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._gen: dict[int, tuple[int, str | None]] = {}
+        self._active: dict[int, dict] = {}  # video -> the propagation queued or running
 
     def bump(self, video_id: int, reason: str) -> int:
         with self._lock:
@@ -32,11 +33,21 @@ class MemoryControl:
     def current(self, video_id: int) -> tuple[int, str | None]:
         return self._gen.get(video_id, (0, None))
 
-    def set_active(self, video_id, gen, job) -> None:
-        pass
+    def set_active(self, video_id: int, gen: int, job: dict, worker: str | None = None) -> None:
+        with self._lock:
+            if self._active.get(video_id, {}).get("gen", 0) <= gen:
+                self._active[video_id] = {"gen": gen, "by": job.get("by")}
 
-    def clear_active(self, video_id, gen) -> None:
-        pass
+    def clear_active(self, video_id: int, gen: int) -> None:
+        with self._lock:
+            if self._active.get(video_id, {}).get("gen") == gen:
+                del self._active[video_id]
+
+    def active(self, video_id: int) -> dict | None:
+        return self._active.get(video_id)
+
+    def reap(self, video_id: int) -> None:
+        return None  # the inference thread lives and dies with this process
 
 
 class MemoryMarks:

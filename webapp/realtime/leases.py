@@ -96,10 +96,44 @@ class RedisControl:
         gen, reason = client().mget(self._k(video_id, "gen"), self._k(video_id, "gen_reason"))
         return int(gen or 0), reason
 
-    def set_active(self, video_id: int, gen: int, job: dict) -> None:
-        client().set(self._k(video_id, "active"), json.dumps(
-            {"gen": gen, "worker": env("MASKFLOW_WORKER_NAME"), "by": job.get("by"),
-             "done": job.get("done", 0), "total": job.get("total", 0)}), px=LEASE_TTL_MS)
+    # The video's propagation marker {gen, worker, by, done, total}: set by the server when it
+    # queues a propagation and by the worker as it runs it, cleared when it ends. It tells a
+    # cancel whether anything runs, and the watchdog (reap) whether its worker died.
+    _SET_ACTIVE = """
+    local raw = redis.call('GET', KEYS[1])
+    if raw and cjson.decode(raw)['gen'] > tonumber(ARGV[1]) then
+      return 0
+    end
+    redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3])
+    return 1
+    """
+    _REAP = """
+    local raw = redis.call('GET', KEYS[1])
+    if not raw then
+      return false
+    end
+    local worker = cjson.decode(raw)['worker']
+    if not worker or worker == '' then
+      return false
+    end
+    local beat = redis.call('ZSCORE', KEYS[2], worker)
+    if beat and tonumber(beat) >= tonumber(ARGV[1]) then
+      return false
+    end
+    redis.call('DEL', KEYS[1])
+    return raw
+    """
+
+    def __init__(self) -> None:
+        self._set_active = client().register_script(self._SET_ACTIVE)
+        self._reap = client().register_script(self._REAP)
+
+    def set_active(self, video_id: int, gen: int, job: dict, worker: str | None = None) -> None:
+        """Mark generation `gen` as this video's propagation (never over a newer one)."""
+        marker = json.dumps({"gen": gen, "worker": worker or env("MASKFLOW_WORKER_NAME"),
+                             "by": job.get("by"), "done": job.get("done", 0),
+                             "total": job.get("total", 0)})
+        self._set_active(keys=[self._k(video_id, "active")], args=[gen, marker, LEASE_TTL_MS])
 
     def clear_active(self, video_id: int, gen: int) -> None:
         k = self._k(video_id, "active")
@@ -107,14 +141,16 @@ class RedisControl:
         if raw and json.loads(raw).get("gen") == gen:
             client().delete(k)
 
-    def take_active(self, video_id: int, worker: str) -> dict | None:
-        """The running-propagation marker if `worker` owned it (it died); removes it."""
-        k = self._k(video_id, "active")
-        raw = client().get(k)
-        if raw and json.loads(raw).get("worker") == worker:
-            client().delete(k)
-            return json.loads(raw)
-        return None
+    def active(self, video_id: int) -> dict | None:
+        raw = client().get(self._k(video_id, "active"))
+        return json.loads(raw) if raw else None
+
+    def reap(self, video_id: int) -> dict | None:
+        """The marker of a propagation whose worker stopped beating, removed (atomically: of
+        all servers that ask, one gets it); None while it runs on a live worker."""
+        raw = self._reap(keys=[self._k(video_id, "active"), f"{prefix()}:workers"],
+                         args=[time.time() - STALE_S])
+        return json.loads(raw) if raw else None
 
 
 class RedisMarks:
@@ -207,16 +243,22 @@ class Registry:
         return worker
 
     def _worker_lost(self, video_id: int, dead: str) -> None:
-        from webapp.realtime import protocol as p
-        from webapp.realtime.broadcast import broadcaster
         from webapp.realtime.dispatch import control
 
         client().delete(queue_name(dead), self.pending_key(dead))  # its log replays elsewhere
-        active = control().take_active(video_id, dead)
-        if active:
-            broadcaster().group(video_id, p.dump(p.PropagationDone(
-                cancelled=True, reason="worker_lost", done=active.get("done", 0),
-                total=active.get("total", 0), by=active.get("by"))))
+        worker_lost(video_id, control().reap(video_id))
+
+
+def worker_lost(video_id: int, marker: dict | None) -> None:
+    """Tell the room that the propagation in `marker` (from RedisControl.reap) died with its
+    worker; what it stored is kept."""
+    from webapp.realtime import protocol as p
+    from webapp.realtime.broadcast import broadcaster
+
+    if marker:
+        broadcaster().group(video_id, p.dump(p.PropagationDone(
+            cancelled=True, reason="worker_lost", done=marker.get("done", 0),
+            total=marker.get("total", 0), by=marker.get("by"))))
 
 
 _registry: Registry | None = None

@@ -265,7 +265,9 @@ class PropagationProgress(Msg):
 
 class PropagationDone(Msg):
     """`reason` (extension): cancelled (propagate.cancel), superseded (a newer propagate.start),
-    failed, worker_lost (the inference worker died; what it stored is kept), or null."""
+    failed, worker_lost (the inference worker died, reported within seconds by the servers'
+    watchdog; what it stored is kept), or null. A propagate.cancel with nothing running is
+    answered to its sender alone with cancelled, done 0 of 0."""
 
     type: Literal["propagation.done"] = "propagation.done"
     cancelled: bool

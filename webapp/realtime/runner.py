@@ -201,6 +201,13 @@ class Runner:
     def propagate(self, job: dict, should_yield: Callable[[int], bool]) -> dict | None:
         """Run `job` until it ends, is cancelled, or `should_yield(frames_done_now)` says another
         command is waiting. Returns the continuation job in the last case, else None."""
+        try:
+            return self._propagate(job, should_yield)
+        except Exception:
+            self._done(job, True, "failed")  # the room must not wait for it forever
+            raise
+
+    def _propagate(self, job: dict, should_yield: Callable[[int], bool]) -> dict | None:
         from inference import InvalidPrompt
 
         vid, gen = job["video_id"], job["gen"]
