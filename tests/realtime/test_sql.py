@@ -1,8 +1,12 @@
-"""The realtime loop's plain-SQL statements (webapp/realtime/sql.py) against what the ORM sees.
-The embedded stack test runs the same statements on SQLite."""
+"""The realtime loop's plain-SQL statements (webapp/realtime/sql.py) against what the ORM sees,
+in both forms: Postgres's single statements and the portable transactions (which SQLite runs;
+the embedded stack test also runs them on SQLite)."""
 from __future__ import annotations
 
+import threading
+
 import pytest
+from django.db import connection
 
 from webapp.annotations.models import FrameMask, Object, Prompt
 from webapp.realtime import sql
@@ -11,6 +15,12 @@ from webapp.realtime.runner import UPSERT_ROWS
 pytestmark = pytest.mark.django_db(transaction=True)
 
 RLE = {"size": [120, 160], "counts": "PPYo1"}
+PAYLOAD = {"points": [[1.5, 2.0]], "labels": [1], "box": None, "clear_old": False}
+
+
+@pytest.fixture(params=["native", "portable"])
+def portable(request):
+    return request.param == "portable"
 
 
 def test_video_access_reads_role_and_object_liveness_in_one_go(room):
@@ -28,49 +38,74 @@ def test_video_access_reads_role_and_object_liveness_in_one_go(room):
     assert sql.video_access(987654, users["owner"].pk) is None
 
 
-def test_prompts_round_trip_in_seq_order_with_their_objects_state(room):
+def test_prompts_get_consecutive_seqs_and_read_back_in_order(room, portable):
     video, users = room
     a, b = Object.objects.create(video=video), Object.objects.create(video=video)
-    payload = {"points": [[1.5, 2.0]], "labels": [1], "box": None, "clear_old": False}
-    sql.insert_prompt(video.pk, 7, b.pk, 3, "point", payload, users["owner"].pk)
-    sql.insert_prompt(video.pk, 5, a.pk, 0, "mask", {"rle": RLE}, None)
+    s1 = sql.append_prompt(video.pk, b.pk, 3, "point", PAYLOAD, users["owner"].pk, portable)
+    s2 = sql.append_prompt(video.pk, a.pk, 0, "mask", {"rle": RLE}, None, portable)
+    assert s2 == s1 + 1 and type(video).objects.get(pk=video.pk).seq == s2
     Object.objects.filter(pk=b.pk).update(deleted=True)
-    rows = sql.prompts_between(video.pk, 0, 10)
+    rows = sql.prompts_between(video.pk, 0, s2)
     assert [(r.seq, r.object_id, r.kind, r.deleted) for r in rows] == [
-        (5, a.pk, "mask", False), (7, b.pk, "point", True)]
-    assert rows[1].payload == payload and rows[0].payload == {"rle": RLE}
-    assert [r.seq for r in sql.prompts_between(video.pk, 5, 7)] == [7]
-    orm = Prompt.objects.get(video=video, seq=7)  # what the ORM reads back matches
-    assert orm.payload == payload and orm.user_id == users["owner"].pk and orm.created_at
+        (s1, b.pk, "point", True), (s2, a.pk, "mask", False)]
+    assert rows[0].payload == PAYLOAD and rows[1].payload == {"rle": RLE}
+    assert [r.seq for r in sql.prompts_between(video.pk, s1, s2)] == [s2]
+    orm = Prompt.objects.get(video=video, seq=s1)  # what the ORM reads back matches
+    assert orm.payload == PAYLOAD and orm.user_id == users["owner"].pk and orm.created_at
+    with pytest.raises(type(video).DoesNotExist):
+        sql.append_prompt(987654, a.pk, 0, "point", PAYLOAD, None, portable)
 
 
-def test_mask_upsert_replaces_per_object_frame_and_chunks_large_batches(room):
+@pytest.mark.skipif("connection.vendor != 'postgresql'")
+def test_concurrent_prompts_never_share_a_seq(room, portable):
     video, _ = room
+    obj = Object.objects.create(video=video)
+    seqs, errors = [], []
+
+    def run():
+        try:
+            for _ in range(15):
+                seqs.append(sql.append_prompt(video.pk, obj.pk, 0, "point", PAYLOAD, None,
+                                              portable))
+        except Exception as exc:  # noqa: BLE001
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run) for _ in range(6)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors and len(set(seqs)) == 90 and max(seqs) - min(seqs) == 89
+    assert Prompt.objects.filter(video=video).count() == 90
+
+
+def test_masks_upsert_per_object_and_frame_and_skip_deleted_objects(room, portable):
+    video, users = room
     objs = [Object.objects.create(video=video) for _ in range(3)]
-    n = UPSERT_ROWS // 3 + 20  # more rows than one statement takes
-    rows = [(o.pk, video.pk, f, RLE, 10, [1, 2, 3, 4], 0.5, "propagation", 9, None)
+    n = UPSERT_ROWS // 3  # one full batch
+    rows = [(o.pk, f, RLE, 10, [1, 2, 3, 4], 0.5 if f else None, "propagation", None)
             for o in objs for f in range(n)]
-    for i in range(0, len(rows), UPSERT_ROWS):
-        sql.upsert_masks(rows[i:i + UPSERT_ROWS])
-    assert FrameMask.objects.filter(video=video).count() == 3 * n
-    sql.upsert_masks([(objs[0].pk, video.pk, 2, {"size": [120, 160], "counts": "ab"}, 3,
-                       [0, 0, 1, 1], None, "prompt", 12, None)])
+    seq, stored = sql.store_masks(video.pk, rows, portable)
+    assert len(stored) == 3 * n and FrameMask.objects.filter(video=video, seq=seq).count() == 3 * n
+    assert FrameMask.objects.get(object=objs[0], frame=0).score is None
+    # the same (object, frame) again replaces the row
+    seq2, stored = sql.store_masks(video.pk, [(objs[0].pk, 2, {"size": [120, 160], "counts": "ab"},
+                                               3, [0, 0, 1, 1], None, "prompt",
+                                               users["owner"].pk)], portable)
     m = FrameMask.objects.get(object=objs[0], frame=2)
-    assert (m.rle["counts"], m.area, m.bbox, m.score, m.source, m.seq) == (
-        "ab", 3, [0, 0, 1, 1], None, "prompt", 12)
+    assert seq2 == seq + 1 and stored == {(objs[0].pk, 2)}
+    assert (m.rle["counts"], m.area, m.bbox, m.score, m.source, m.seq, m.author_id) == (
+        "ab", 3, [0, 0, 1, 1], None, "prompt", seq2, users["owner"].pk)
     assert FrameMask.objects.filter(video=video).count() == 3 * n
+    # a deleted object's masks are not stored; with nothing left, no seq
     Object.objects.filter(pk=objs[1].pk).update(deleted=True)
+    seq3, stored = sql.store_masks(video.pk, [(o.pk, 500, RLE, 1, [0, 0, 1, 1], 0.1, "prompt", None)
+                                              for o in objs], portable)
+    assert stored == {(objs[0].pk, 500), (objs[2].pk, 500)}
+    assert not FrameMask.objects.filter(object=objs[1], frame=500).exists()
+    assert sql.store_masks(video.pk, [(objs[1].pk, 7, RLE, 1, [0, 0, 1, 1], None, "prompt",
+                                       None)], portable) == (None, set())
     assert sql.live_objects(video.pk, [o.pk for o in objs]) == {objs[0].pk, objs[2].pk}
     assert sql.live_objects(video.pk, []) == set()
-
-
-def test_next_seq_tells_whether_every_object_is_live(room):
-    video, _ = room
-    a, b = Object.objects.create(video=video), Object.objects.create(video=video)
-    first, live = sql.next_seq_all_live(video.pk, [a.pk, b.pk])
-    assert live is True
-    Object.objects.filter(pk=b.pk).update(deleted=True)
-    seq, live = sql.next_seq_all_live(video.pk, {a.pk, b.pk})
-    assert (seq, live) == (first + 1, False)
-    assert sql.next_seq_all_live(video.pk, [a.pk])[1] is True
-    assert type(video).objects.get(pk=video.pk).seq == first + 2

@@ -240,16 +240,15 @@ def add_prompt(actor: Actor, video_id: int, msg: p.PromptAdd | p.PromptMask,
     if not video.live:
         raise ActionError("not_found", f"object {msg.object_id} is not an object of video {video.pk}")
     worker = dispatch.target(video.pk)  # `unavailable` before anything is stored
-    with transaction.atomic():
-        seq = next_seq(video.pk)
-        sql.insert_prompt(video.pk, seq, msg.object_id, msg.frame, kind, payload, actor.user_id)
-        pr = Prompt(video_id=video.pk, seq=seq, object_id=msg.object_id, frame=msg.frame,
-                    kind=kind, payload=payload)
-        cmd = {"op": "prompt", "video_id": video.pk, "seq": seq, "reply_to": reply_to}
-        # On commit, the worker first (the click's latency runs from there), then the room.
-        transaction.on_commit(lambda: (trace.mark("srv.stored"), dispatch.submit(cmd, worker)))
-        transaction.on_commit(lambda: broadcaster().group(
-            video.pk, prompt_added_event(pr, actor.username)))
+    seq = sql.append_prompt(video.pk, msg.object_id, msg.frame, kind, payload, actor.user_id)
+    pr = Prompt(video_id=video.pk, seq=seq, object_id=msg.object_id, frame=msg.frame, kind=kind,
+                payload=payload)
+    cmd = {"op": "prompt", "video_id": video.pk, "seq": seq, "reply_to": reply_to}
+    # Stored (on_commit: now, unless a caller's transaction is still open). The worker first,
+    # since the click's latency runs from there; then the room.
+    transaction.on_commit(lambda: (trace.mark("srv.stored"), dispatch.submit(cmd, worker)))
+    transaction.on_commit(lambda: broadcaster().group(
+        video.pk, prompt_added_event(pr, actor.username)))
     return seq
 
 

@@ -151,33 +151,28 @@ class Runner:
 
     # -- results -------------------------------------------------------------------------
     def store_masks(self, video_id: int, frames: list, source: str, user_id: int | None) -> int | None:
-        """Upsert one batch of (frame, [ObjectMask]) under one new seq; broadcast on commit."""
-        ids = {om.object_id for _, oms in frames for om in oms}
-        if not ids:
-            return None
+        """Upsert (frame, [ObjectMask]) results under new seqs (one per UPSERT_ROWS rows) and
+        broadcast each stored frame once it is committed. Returns the last seq, if any."""
         by = self._username(user_id)
-        with transaction.atomic():
-            # Locks the video row first, as actions.py does.
-            seq, all_live = sql.next_seq_all_live(video_id, ids)
-            live = ids if all_live else sql.live_objects(video_id, ids)
-            rows, events = [], []
+        rows = [(om.object_id, frame, om.rle, om.area, om.bbox, om.score, source, user_id)
+                for frame, oms in frames for om in oms]
+        last = None
+        for i in range(0, len(rows), UPSERT_ROWS):
+            seq, stored = sql.store_masks(video_id, rows[i:i + UPSERT_ROWS])
+            if seq is None:
+                continue
+            last = seq
+            events = []
             for frame, oms in frames:
-                oms = [om for om in oms if om.object_id in live]
-                if not oms:
-                    continue
-                rows += [(om.object_id, video_id, frame, om.rle, om.area, om.bbox, om.score,
-                          source, seq, user_id) for om in oms]
-                events.append(masks_event(seq, frame, source, by, [
-                    {"object_id": om.object_id, "rle": om.rle, "score": om.score} for om in oms]))
-            if not rows:
-                transaction.set_rollback(True)
-                return None
-            for i in range(0, len(rows), UPSERT_ROWS):
-                sql.upsert_masks(rows[i:i + UPSERT_ROWS])
-
-            transaction.on_commit(lambda: (trace.mark("wrk.stored"),
-                                           broadcaster().group_many(video_id, events)))
-        return seq
+                oms = [om for om in oms if (om.object_id, frame) in stored]
+                if oms:
+                    events.append(masks_event(seq, frame, source, by, [
+                        {"object_id": om.object_id, "rle": om.rle, "score": om.score}
+                        for om in oms]))
+            # Outside a transaction (as the runner always is) this runs now.
+            transaction.on_commit(lambda ev=events: (trace.mark("wrk.stored"),
+                                                     broadcaster().group_many(video_id, ev)))
+        return last
 
     # -- commands ------------------------------------------------------------------------
     def handle(self, cmd: dict) -> None:

@@ -10,10 +10,11 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 
-from django.db import connection
+from django.db import connection, transaction
 from django.utils import timezone
 
 from webapp.annotations.models import FrameMask, Object, Prompt
+from webapp.annotations.seq import next_seq
 from webapp.projects.models import Membership
 from webapp.videos.models import Video
 
@@ -72,14 +73,28 @@ def video_access(video_id: int, user_id: int, object_id: int | None = None) -> V
     return VideoAccess(video_id, *row[:7], live=bool(row[7]))
 
 
-def insert_prompt(video_id: int, seq: int, object_id: int, frame: int, kind: str, payload: dict,
-                  user_id: int | None) -> None:
-    """Store one prompt (the caller holds the transaction that allocated `seq`)."""
-    sql = (f"INSERT INTO {_t(Prompt)} (video_id, seq, object_id, frame, kind, payload, user_id, "
-           "created_at) VALUES (%s, %s, %s, %s, %s, %s, %s, %s)")
-    with connection.cursor() as cur:
-        cur.execute(sql, [video_id, seq, object_id, frame, kind, _json_in(payload), user_id,
-                          _now()])
+def append_prompt(video_id: int, object_id: int, frame: int, kind: str, payload: dict,
+                  user_id: int | None, portable: bool = False) -> int:
+    """Give the video its next seq and store the prompt under it, atomically; returns the seq.
+    On Postgres one statement (a single round trip), elsewhere a short transaction."""
+    cols = "video_id, seq, object_id, frame, kind, payload, user_id, created_at"
+    values = [object_id, frame, kind, _json_in(payload), user_id, _now()]
+    if connection.vendor == "postgresql" and not portable:
+        with connection.cursor() as cur:
+            cur.execute(
+                f"WITH s AS (UPDATE {_t(Video)} SET seq = seq + 1 WHERE id = %s RETURNING seq) "
+                f"INSERT INTO {_t(Prompt)} ({cols}) SELECT %s, s.seq, %s, %s, %s, %s, %s, %s "
+                "FROM s RETURNING seq", [video_id, video_id, *values])
+            row = cur.fetchone()
+        if row is None:
+            raise Video.DoesNotExist(f"video {video_id} does not exist")
+        return int(row[0])
+    with transaction.atomic():
+        seq = next_seq(video_id)
+        with connection.cursor() as cur:
+            cur.execute(f"INSERT INTO {_t(Prompt)} ({cols}) VALUES "
+                        "(%s, %s, %s, %s, %s, %s, %s, %s)", [video_id, seq, *values])
+    return seq
 
 
 @dataclass
@@ -106,22 +121,6 @@ def prompts_between(video_id: int, after: int, upto: int) -> list[PromptRow]:
     return [PromptRow(r[0], r[1], r[2], r[3], _json_out(r[4]), r[5], bool(r[6])) for r in rows]
 
 
-def next_seq_all_live(video_id: int, ids) -> tuple[int, bool]:
-    """annotations.seq.next_seq, plus whether all of `ids` are live objects of the video, in
-    one statement (the caller holds the transaction)."""
-    ids = sorted(ids)
-    marks = ", ".join(["%s"] * len(ids)) or "NULL"
-    sql = (f"UPDATE {_t(Video)} SET seq = seq + 1 WHERE id = %s RETURNING seq, "
-           f"(SELECT count(*) FROM {_t(Object)} WHERE video_id = %s AND NOT deleted "
-           f"AND id IN ({marks}))")
-    with connection.cursor() as cur:
-        cur.execute(sql, [video_id, video_id, *ids])
-        row = cur.fetchone()
-    if row is None:
-        raise Video.DoesNotExist(f"video {video_id} does not exist")
-    return int(row[0]), row[1] == len(ids)
-
-
 def live_objects(video_id: int, ids) -> set[int]:
     """Which of `ids` are live (not deleted) objects of the video."""
     ids = sorted(ids)
@@ -135,24 +134,64 @@ def live_objects(video_id: int, ids) -> set[int]:
         return {r[0] for r in cur.fetchall()}
 
 
-MASK_COLUMNS = ("object_id", "video_id", "frame", "rle", "area", "bbox", "score", "source",
-                "seq", "author_id", "updated_at")
+# (object_id, frame, rle, area, bbox, score, source, author_id): one FrameMask row to store.
+MaskRow = tuple
+_MASK_SET = ("rle", "area", "bbox", "score", "source", "seq", "author_id", "updated_at")
+_MASK_COLS = "object_id, video_id, frame, " + ", ".join(_MASK_SET)
+# Postgres types of the VALUES columns (a column of NULLs would otherwise be text).
+_PG_TYPES = ("bigint", "integer", "jsonb", "integer", "jsonb", "double precision", "varchar",
+             "bigint")
 
 
-def upsert_masks(rows: list[tuple]) -> None:
-    """Insert or replace FrameMask rows given as tuples in MASK_COLUMNS order without
-    updated_at (one row per (object, frame); the last write wins)."""
+def store_masks(video_id: int, rows: list[MaskRow],
+                portable: bool = False) -> tuple[int | None, set[tuple[int, int]]]:
+    """Upsert mask rows (one per (object, frame): the last write wins) under the video's next
+    seq, skipping objects deleted meanwhile. Returns (seq, {(object_id, frame) stored}); seq is
+    None when nothing was stored. On Postgres one statement, elsewhere a short transaction.
+    At most ~2900 rows per call (SQLite's parameter limit)."""
     if not rows:
-        return
+        return None, set()
     now = _now()
-    one = "(" + ", ".join(["%s"] * len(MASK_COLUMNS)) + ")"
-    updates = ", ".join(f"{c} = excluded.{c}" for c in MASK_COLUMNS[3:])
-    sql = (f"INSERT INTO {_t(FrameMask)} ({', '.join(MASK_COLUMNS)}) VALUES "
-           + ", ".join([one] * len(rows))
-           + f" ON CONFLICT (object_id, frame) DO UPDATE SET {updates}")
-    params: list = []
-    for object_id, video_id, frame, rle, area, bbox, score, source, seq, author_id in rows:
-        params += [object_id, video_id, frame, _json_in(rle), area, _json_in(bbox), score, source,
-                   seq, author_id, now]
-    with connection.cursor() as cur:
-        cur.execute(sql, params)
+    if connection.vendor == "postgresql" and not portable:
+        one = "(" + ", ".join(["%s"] * 8) + ")"
+        cast = ", ".join(f"v.column{i + 1}::{t}" for i, t in enumerate(_PG_TYPES))
+        sets = ", ".join(f"{c} = excluded.{c}" for c in _MASK_SET)
+        sql = (
+            f"WITH s AS (UPDATE {_t(Video)} SET seq = seq + 1 WHERE id = %s RETURNING seq), "
+            f"v AS (SELECT {cast} FROM (VALUES {', '.join([one] * len(rows))}) v) "
+            f"INSERT INTO {_t(FrameMask)} ({_MASK_COLS}) "
+            "SELECT v.column1, %s, v.column2, v.column3, v.column4, v.column5, v.column6, "
+            "v.column7, s.seq, v.column8, %s FROM s, v "
+            f"WHERE v.column1 IN (SELECT id FROM {_t(Object)} WHERE video_id = %s AND NOT deleted) "
+            f"ON CONFLICT (object_id, frame) DO UPDATE SET {sets} "
+            "RETURNING seq, object_id, frame"
+        )
+        params: list = [video_id]
+        for object_id, frame, rle, area, bbox, score, source, author_id in rows:
+            params += [object_id, frame, _json_in(rle), area, _json_in(bbox), score, source,
+                       author_id]
+        params += [video_id, now, video_id]
+        with connection.cursor() as cur:
+            cur.execute(sql, params)
+            got = cur.fetchall()
+        if not got:
+            return None, set()
+        return int(got[0][0]), {(r[1], r[2]) for r in got}
+    with transaction.atomic():
+        seq = next_seq(video_id)
+        live = live_objects(video_id, {r[0] for r in rows})
+        rows = [r for r in rows if r[0] in live]
+        if not rows:
+            transaction.set_rollback(True)
+            return None, set()
+        one = "(" + ", ".join(["%s"] * 11) + ")"
+        sets = ", ".join(f"{c} = excluded.{c}" for c in _MASK_SET)
+        params = []
+        for object_id, frame, rle, area, bbox, score, source, author_id in rows:
+            params += [object_id, video_id, frame, _json_in(rle), area, _json_in(bbox), score,
+                       source, seq, author_id, now]
+        with connection.cursor() as cur:
+            cur.execute(f"INSERT INTO {_t(FrameMask)} ({_MASK_COLS}) VALUES "
+                        + ", ".join([one] * len(rows))
+                        + f" ON CONFLICT (object_id, frame) DO UPDATE SET {sets}", params)
+    return seq, {(r[0], r[1]) for r in rows}
