@@ -52,6 +52,25 @@ def test_a_dead_workers_video_moves_to_a_live_worker(reg):
     assert reg.owner(5) == "alive"
 
 
+def test_the_holder_check_sees_a_dead_holder_and_servers_stop_using_it(reg, settings):
+    from webapp.realtime import dispatch
+
+    assert reg.holder(3) == (None, False)
+    reg.heartbeat("w1")
+    reg.lease(3)
+    assert reg.holder(3) == ("w1", True)
+    dispatch.note_holder(3, *reg.holder(3))
+    settings.SCALED_OUT = True
+    leases.client().zadd(reg.workers_key, {"w1": time.time() - leases.STALE_S - 1})
+    reg.heartbeat("w2")
+    assert dispatch.target(3) == "w1"  # fresh from the last look: no round trip
+    dispatch.note_holder(3, *reg.holder(3))  # the watchdog's next look
+    assert reg.holder(3) == ("w1", False)
+    assert dispatch.target(3) == "w2"  # the lease moves as usual
+    assert reg.holder(3) == ("w2", True)
+    dispatch.note_holder(3, None, False)
+
+
 def test_no_live_worker_means_unavailable(reg):
     leases.client().zadd(reg.workers_key, {"old": time.time() - 60})
     with pytest.raises(ActionError) as exc:

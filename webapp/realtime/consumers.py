@@ -54,11 +54,13 @@ def _reap(video_id: int) -> None:
     from webapp.realtime import leases
 
     leases.worker_lost(video_id, dispatch.control().reap(video_id))
+    dispatch.note_holder(video_id, *leases.registry().holder(video_id))
 
 
 async def _watchdog(video_id: int) -> None:
     """A worker killed mid-propagation sends no propagation.done; tell the room within about
-    STALE_S + WATCH_S instead of at the next command (leases.RedisControl.reap)."""
+    STALE_S + WATCH_S instead of at the next command (leases.RedisControl.reap). Also keep
+    the video's lease holder at hand for clicks (dispatch.note_holder)."""
     while True:
         await asyncio.sleep(WATCH_S)
         try:

@@ -61,6 +61,20 @@ end
 return {owner, 0}
 """
 
+# The lease holder and whether it beats; refreshes the lease's expiry (servers' watchdogs).
+_HOLDER = """
+local owner = redis.call('GET', KEYS[1])
+if not owner then
+  return {'', 0}
+end
+redis.call('PEXPIRE', KEYS[1], ARGV[2])
+local beat = redis.call('ZSCORE', KEYS[2], owner)
+if beat and tonumber(beat) >= tonumber(ARGV[1]) then
+  return {owner, 1}
+end
+return {owner, 0}
+"""
+
 _clients: dict[str, redis.Redis] = {}
 _clients_lock = threading.Lock()
 
@@ -176,6 +190,7 @@ class Registry:
     def __init__(self) -> None:
         self._route = client().register_script(_ROUTE)
         self._started = client().register_script(_STARTED)
+        self._holder = client().register_script(_HOLDER)
 
     @property
     def workers_key(self) -> str:
@@ -220,6 +235,12 @@ class Registry:
                       kwargsrepr="")
         # Counted after publishing: a propagation that sees the count finds the command queued.
         client().hincrby(self.pending_key(worker), "bg" if background else "fg", 1)
+
+    def holder(self, video_id: int) -> tuple[str | None, bool]:
+        """The video's lease holder (None if none) and whether it is alive."""
+        owner, alive = self._holder(keys=[self.lease_key(video_id), self.workers_key],
+                                    args=[time.time() - STALE_S, LEASE_TTL_MS])
+        return owner or None, bool(alive)
 
     def started(self, worker: str, background: bool, video_id: int) -> tuple[str | None, bool]:
         """Count one of the worker's queued commands as taken; return the video's lease
