@@ -17,6 +17,8 @@ from webapp.asgi import application
 from webapp.realtime import protocol as p
 from webapp.realtime.broadcast import group_name
 
+from .conftest import make_ready_video
+
 pytestmark = pytest.mark.django_db(transaction=True)
 SEQ_TYPES = {"object.created", "object.updated", "object.deleted", "prompt.added", "masks"}
 
@@ -283,6 +285,62 @@ async def test_cancel_stops_a_propagation_and_a_prompt_does_not_wait_behind_one(
     while not await b.receive_nothing(timeout=0.5):
         heard.append(await b.receive_json_from())
     assert "propagation.done" not in [m["type"] for m in heard]
+    await a.disconnect()
+    await b.disconnect()
+
+
+async def test_two_users_propagate_different_objects_at_once(room):
+    """Nobody's propagation is cut short by a teammate's: jobs on other objects run side by
+    side; a new one on the same objects replaces the old; a cancel stops the sender's own."""
+    short, users = room
+    video = await db(lambda: make_ready_video(short.project, num_frames=60))
+    a, _ = await connect(users["owner"], video)
+    b, _ = await connect(users["annotator"], video)
+    oids = []
+    for x in (30, 100, 60):
+        await request(a, {"type": "object.create"})
+        oid = await db(lambda: Object.objects.filter(video=video).order_by("-pk")[0].pk)
+        await request(a, {"type": "prompt.add", "object_id": oid, "frame": 0,
+                          "points": [[x, 40]], "labels": [1]})
+        await recv_until(a, lambda m: m["type"] == "masks" and m["masks"][0]["object_id"] == oid)
+        oids.append(oid)
+    o1, o2, o3 = oids
+    seen: list = []
+    await request(a, {"type": "propagate.start", "frame": 0, "object_ids": [o1]}, seen=seen)
+    await request(b, {"type": "propagate.start", "frame": 0, "object_ids": [o2]})
+    done = {}
+    while len(done) < 2:
+        m = await recv_until(a, lambda m: m["type"] == "propagation.done", timeout=120, seen=seen)
+        done[m["by"]] = m
+    assert {by: (d["cancelled"], d["done"]) for by, d in done.items()} == {
+        "owner": (False, video.num_frames), "annotator": (False, video.num_frames)}
+    assert done["owner"]["job"] != done["annotator"]["job"]
+    for oid in (o1, o2):
+        frames = {m["frame"] for m in seen if m["type"] == "masks"
+                  and m["source"] == "propagation" and m["masks"][0]["object_id"] == oid}
+        assert frames == set(range(video.num_frames)), oid
+    # the same object again: the newer job replaces the older one
+    seen = []
+    await request(a, {"type": "propagate.start", "frame": 0, "object_ids": [o1, o3]}, seen=seen)
+    await request(b, {"type": "propagate.start", "frame": 0, "object_ids": [o3]})
+    first = await recv_until(a, lambda m: m["type"] == "propagation.done", timeout=60, seen=seen)
+    assert (first["by"], first["cancelled"], first["reason"]) == ("owner", True, "superseded")
+    second = await recv_until(a, lambda m: m["type"] == "propagation.done", timeout=120, seen=seen)
+    assert (second["by"], second["cancelled"]) == ("annotator", False)
+    # b's cancel stops b's job, not a's; a job id stops anyone's
+    seen = []
+    await request(a, {"type": "propagate.start", "frame": 0, "object_ids": [o1]}, seen=seen)
+    await request(b, {"type": "propagate.start", "frame": 0, "object_ids": [o2]})
+    await request(b, {"type": "propagate.cancel"})
+    got = await recv_until(a, lambda m: m["type"] == "propagation.done", timeout=60, seen=seen)
+    assert (got["by"], got["reason"]) == ("annotator", "cancelled")
+    prog = next((m for m in seen if m["type"] == "propagation.progress" and m["by"] == "owner"),
+                None) or await recv_until(a, lambda m: m["type"] == "propagation.progress"
+                                          and m["by"] == "owner", timeout=60, seen=seen)
+    await request(b, {"type": "propagate.cancel", "job": prog["job"]})
+    got = await recv_until(a, lambda m: m["type"] == "propagation.done", timeout=60, seen=seen)
+    assert (got["by"], got["reason"], got["job"]) == ("owner", "cancelled", prog["job"])
+    assert got["done"] < got["total"]
     await a.disconnect()
     await b.disconnect()
 

@@ -78,11 +78,22 @@ def test_no_live_worker_means_unavailable(reg):
     assert exc.value.code == "unavailable"
 
 
-def test_control_generations_and_marks_are_shared_state(reg):
+def test_propagation_jobs_cancels_and_marks_are_shared_state(reg):
     ctl, marks = leases.RedisControl(), leases.RedisMarks()
-    g1 = ctl.bump(3, "superseded")
-    g2 = ctl.bump(3, "cancelled")
-    assert g2 == g1 + 1 and ctl.current(3) == (g2, "cancelled")
+    g1, g2 = ctl.new_job(3), ctl.new_job(3)
+    assert g2 == g1 + 1
+    ctl.set_active(3, g1, {"by": "alice", "object_ids": [1, 2], "total": 9}, "w1")
+    ctl.set_active(3, g2, {"by": "bob", "object_ids": [3]}, "w1")
+    assert {g: (m["by"], m["object_ids"]) for g, m in ctl.actives(3).items()} == {
+        g1: ("alice", [1, 2]), g2: ("bob", [3])}
+    ctl.cancel(3, [g1], "superseded")
+    assert (ctl.cancelled(3, g1), ctl.cancelled(3, g2)) == ("superseded", None)
+    ctl.clear_active(3, g1)
+    assert list(ctl.actives(3)) == [g2] and ctl.cancelled(3, g1) is None
+    # a job whose worker stopped beating is reaped once, whoever asks
+    leases.client().zadd(f"{os.environ['REALTIME_PREFIX']}:workers", {"w1": time.time() - 60})
+    assert [m["gen"] for m in ctl.reap(3)] == [g2]
+    assert ctl.reap(3) == [] and ctl.actives(3) == {}
     marks.set(3, 10)
     marks.set(3, 7)  # never goes backwards
     assert marks.get(3) == 10

@@ -280,7 +280,11 @@ def start_propagation(actor: Actor, video_id: int, msg: p.PropagateStart,
         frame = max(frames) if msg.direction == "backward" else min(frames)
     worker = dispatch.target(video.pk)
     seq = Video.objects.filter(pk=video.pk).values_list("seq", flat=True).first()
-    gen = dispatch.control().bump(video.pk, "superseded")
+    ctl = dispatch.control()
+    gen = ctl.new_job(video.pk)
+    # Propagations of other objects keep running; one on any of the same objects is replaced.
+    ctl.cancel(video.pk, [g for g, m in ctl.actives(video.pk).items()
+                          if set(m["object_ids"]) & set(targets)], "superseded")
     n = video.num_frames
     cap = msg.max_frames or n
     legs = []
@@ -295,24 +299,30 @@ def start_propagation(actor: Actor, video_id: int, msg: p.PropagateStart,
         "object_ids": targets, "done": 0, "total": sum(leg[2] for leg in legs),
         "user_id": actor.user_id, "by": actor.username, "reply_to": reply_to,
     }
-    dispatch.control().set_active(video.pk, gen, job, worker)  # queued counts as running
+    ctl.set_active(video.pk, gen, job, worker)  # queued counts as running
     dispatch.submit(job, worker)
     return seq
 
 
-def cancel_propagation(actor: Actor, video_id: int, reply_to: str | None = None) -> int:
-    """Stop the video's propagation; the room hears propagation.done from the worker. With
-    nothing queued or running, only the sender hears it (cancelled, done 0 of 0), so a client
-    that missed the end is never left waiting."""
+def cancel_propagation(actor: Actor, video_id: int, msg: p.PropagateCancel,
+                       reply_to: str | None = None) -> int:
+    """Stop the sender's propagations of the video, or `msg.job` (anyone's); the room hears
+    propagation.done from the worker. With nothing of that queued or running, only the sender
+    hears it (cancelled, done 0 of 0), so a client that missed the end is never left waiting."""
     from webapp.realtime import dispatch
 
     video = load_video(video_id, actor)
     require(actor, video, "annotate")
     ctl = dispatch.control()
-    ctl.bump(video.pk, "cancelled")
-    if reply_to and ctl.active(video.pk) is None:
+    running = ctl.actives(video.pk)
+    if msg.job is not None:
+        gens = [msg.job] if msg.job in running else []
+    else:
+        gens = [g for g, m in running.items() if m["by"] == actor.username]
+    ctl.cancel(video.pk, gens, "cancelled")
+    if reply_to and not gens:
         broadcaster().send(reply_to, p.dump(p.PropagationDone(
-            cancelled=True, reason="cancelled", done=0, total=0, by=actor.username)))
+            cancelled=True, reason="cancelled", done=0, total=0, by=actor.username, job=msg.job)))
     return video.seq
 
 

@@ -222,7 +222,7 @@ class VideoConsumer(AsyncWebsocketConsumer):
         await self.ack(msg, await self._act(actions.start_propagation, msg, self.channel_name))
 
     async def on_propagate_cancel(self, msg):
-        await self.ack(msg, await self._act(actions.cancel_propagation, self.channel_name))
+        await self.ack(msg, await self._act(actions.cancel_propagation, msg, self.channel_name))
 
     async def on_ping(self, msg):
         await self.send_msg(p.Pong(req=msg.req))

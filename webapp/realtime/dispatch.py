@@ -19,36 +19,51 @@ log = logging.getLogger(__name__)
 
 
 # --- shared state: memory (embedded) ---------------------------------------------------------
+def marker(gen: int, job: dict, worker: str | None) -> dict:
+    """What the control keeps about a queued or running propagation job."""
+    return {"gen": gen, "worker": worker or "", "by": job.get("by"),
+            "object_ids": job.get("object_ids", []), "done": job.get("done", 0),
+            "total": job.get("total", 0)}
+
+
 class MemoryControl:
+    """Propagation jobs of this process's videos (embedded): ids, markers, cancel requests.
+    Several jobs of one video may run at once (on different objects); see RedisControl."""
+
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._gen: dict[int, tuple[int, str | None]] = {}
-        self._active: dict[int, dict] = {}  # video -> the propagation queued or running
+        self._next: dict[int, int] = {}
+        self._active: dict[int, dict[int, dict]] = {}  # video -> gen -> marker
+        self._cancel: dict[tuple[int, int], str] = {}  # (video, gen) -> reason
 
-    def bump(self, video_id: int, reason: str) -> int:
+    def new_job(self, video_id: int) -> int:
         with self._lock:
-            gen = self._gen.get(video_id, (0, None))[0] + 1
-            self._gen[video_id] = (gen, reason)
+            self._next[video_id] = gen = self._next.get(video_id, 0) + 1
             return gen
-
-    def current(self, video_id: int) -> tuple[int, str | None]:
-        return self._gen.get(video_id, (0, None))
 
     def set_active(self, video_id: int, gen: int, job: dict, worker: str | None = None) -> None:
         with self._lock:
-            if self._active.get(video_id, {}).get("gen", 0) <= gen:
-                self._active[video_id] = {"gen": gen, "by": job.get("by")}
+            self._active.setdefault(video_id, {})[gen] = marker(gen, job, worker)
 
     def clear_active(self, video_id: int, gen: int) -> None:
         with self._lock:
-            if self._active.get(video_id, {}).get("gen") == gen:
-                del self._active[video_id]
+            self._active.get(video_id, {}).pop(gen, None)
+            self._cancel.pop((video_id, gen), None)
 
-    def active(self, video_id: int) -> dict | None:
-        return self._active.get(video_id)
+    def actives(self, video_id: int) -> dict[int, dict]:
+        with self._lock:
+            return dict(self._active.get(video_id, {}))
 
-    def reap(self, video_id: int) -> None:
-        return None  # the inference thread lives and dies with this process
+    def cancel(self, video_id: int, gens, reason: str) -> None:
+        with self._lock:
+            for gen in gens:
+                self._cancel[(video_id, gen)] = reason
+
+    def cancelled(self, video_id: int, gen: int) -> str | None:
+        return self._cancel.get((video_id, gen))
+
+    def reap(self, video_id: int) -> list[dict]:
+        return []  # the inference thread lives and dies with this process
 
 
 class MemoryMarks:

@@ -97,74 +97,75 @@ def queue_name(worker: str) -> str:
 
 
 class RedisControl:
-    def _k(self, video_id: int, what: str) -> str:
-        return f"{prefix()}:video:{video_id}:{what}"
+    """Propagation jobs, shared by servers and workers. Each propagate.start is a job with its
+    own id (`gen`, per video); several jobs of one video run at once when their objects differ.
+    A job's marker (dispatch.marker) is set when it is queued and as it runs, and removed when
+    it ends; it tells a cancel what runs and the watchdog (reap) whether its worker died. A
+    cancel is a per-job flag the job reads before every frame."""
 
-    def bump(self, video_id: int, reason: str) -> int:
-        pipe = client().pipeline()
-        pipe.incr(self._k(video_id, "gen"))
-        pipe.set(self._k(video_id, "gen_reason"), reason)
-        return int(pipe.execute()[0])
-
-    def current(self, video_id: int) -> tuple[int, str | None]:
-        gen, reason = client().mget(self._k(video_id, "gen"), self._k(video_id, "gen_reason"))
-        return int(gen or 0), reason
-
-    # The video's propagation marker {gen, worker, by, done, total}: set by the server when it
-    # queues a propagation and by the worker as it runs it, cleared when it ends. It tells a
-    # cancel whether anything runs, and the watchdog (reap) whether its worker died.
-    _SET_ACTIVE = """
-    local raw = redis.call('GET', KEYS[1])
-    if raw and cjson.decode(raw)['gen'] > tonumber(ARGV[1]) then
-      return 0
-    end
-    redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3])
-    return 1
-    """
+    # Remove and return the markers of jobs whose worker stopped beating.
     _REAP = """
-    local raw = redis.call('GET', KEYS[1])
-    if not raw then
-      return false
+    local out = {}
+    local all = redis.call('HGETALL', KEYS[1])
+    for i = 1, #all, 2 do
+      local worker = cjson.decode(all[i + 1])['worker']
+      if worker and worker ~= '' then
+        local beat = redis.call('ZSCORE', KEYS[2], worker)
+        if not beat or tonumber(beat) < tonumber(ARGV[1]) then
+          redis.call('HDEL', KEYS[1], all[i])
+          table.insert(out, all[i + 1])
+        end
+      end
     end
-    local worker = cjson.decode(raw)['worker']
-    if not worker or worker == '' then
-      return false
-    end
-    local beat = redis.call('ZSCORE', KEYS[2], worker)
-    if beat and tonumber(beat) >= tonumber(ARGV[1]) then
-      return false
-    end
-    redis.call('DEL', KEYS[1])
-    return raw
+    return out
     """
 
     def __init__(self) -> None:
-        self._set_active = client().register_script(self._SET_ACTIVE)
         self._reap = client().register_script(self._REAP)
 
+    def _k(self, video_id: int, what: str) -> str:
+        return f"{prefix()}:video:{video_id}:{what}"
+
+    def new_job(self, video_id: int) -> int:
+        return int(client().incr(self._k(video_id, "jobs")))
+
     def set_active(self, video_id: int, gen: int, job: dict, worker: str | None = None) -> None:
-        """Mark generation `gen` as this video's propagation (never over a newer one)."""
-        marker = json.dumps({"gen": gen, "worker": worker or env("MASKFLOW_WORKER_NAME"),
-                             "by": job.get("by"), "done": job.get("done", 0),
-                             "total": job.get("total", 0)})
-        self._set_active(keys=[self._k(video_id, "active")], args=[gen, marker, LEASE_TTL_MS])
+        from webapp.realtime.dispatch import marker
+
+        k = self._k(video_id, "running")
+        pipe = client().pipeline()
+        pipe.hset(k, str(gen), json.dumps(marker(gen, job, worker or env("MASKFLOW_WORKER_NAME"))))
+        pipe.pexpire(k, LEASE_TTL_MS)
+        pipe.execute()
 
     def clear_active(self, video_id: int, gen: int) -> None:
-        k = self._k(video_id, "active")
-        raw = client().get(k)
-        if raw and json.loads(raw).get("gen") == gen:
-            client().delete(k)
+        pipe = client().pipeline()
+        pipe.hdel(self._k(video_id, "running"), str(gen))
+        pipe.hdel(self._k(video_id, "cancel"), str(gen))
+        pipe.execute()
 
-    def active(self, video_id: int) -> dict | None:
-        raw = client().get(self._k(video_id, "active"))
-        return json.loads(raw) if raw else None
+    def actives(self, video_id: int) -> dict[int, dict]:
+        raw = client().hgetall(self._k(video_id, "running"))
+        return {int(g): json.loads(m) for g, m in raw.items()}
 
-    def reap(self, video_id: int) -> dict | None:
-        """The marker of a propagation whose worker stopped beating, removed (atomically: of
-        all servers that ask, one gets it); None while it runs on a live worker."""
-        raw = self._reap(keys=[self._k(video_id, "active"), f"{prefix()}:workers"],
+    def cancel(self, video_id: int, gens, reason: str) -> None:
+        gens = list(gens)
+        if gens:
+            k = self._k(video_id, "cancel")
+            pipe = client().pipeline()
+            pipe.hset(k, mapping={str(g): reason for g in gens})
+            pipe.pexpire(k, LEASE_TTL_MS)
+            pipe.execute()
+
+    def cancelled(self, video_id: int, gen: int) -> str | None:
+        return client().hget(self._k(video_id, "cancel"), str(gen))
+
+    def reap(self, video_id: int) -> list[dict]:
+        """Markers of jobs whose worker stopped beating, removed (atomically: of all servers
+        that ask, one gets each)."""
+        raw = self._reap(keys=[self._k(video_id, "running"), f"{prefix()}:workers"],
                          args=[time.time() - STALE_S])
-        return json.loads(raw) if raw else None
+        return [json.loads(m) for m in raw]
 
 
 class RedisMarks:
@@ -270,16 +271,16 @@ class Registry:
         worker_lost(video_id, control().reap(video_id))
 
 
-def worker_lost(video_id: int, marker: dict | None) -> None:
-    """Tell the room that the propagation in `marker` (from RedisControl.reap) died with its
-    worker; what it stored is kept."""
+def worker_lost(video_id: int, markers: list[dict]) -> None:
+    """Tell the room that the jobs in `markers` (from RedisControl.reap) died with their
+    worker; what they stored is kept."""
     from webapp.realtime import protocol as p
     from webapp.realtime.broadcast import broadcaster
 
-    if marker:
+    for m in markers:
         broadcaster().group(video_id, p.dump(p.PropagationDone(
-            cancelled=True, reason="worker_lost", done=marker.get("done", 0),
-            total=marker.get("total", 0), by=marker.get("by"))))
+            cancelled=True, reason="worker_lost", done=m.get("done", 0),
+            total=m.get("total", 0), by=m.get("by"), job=m.get("gen"))))
 
 
 _registry: Registry | None = None

@@ -101,7 +101,8 @@ class PropagateStart(ClientMsg):
     """Track objects through the video from `frame` (default: the earliest prompted frame of
     the chosen objects). Extension: `object_ids` limits it to some objects; with `max_frames`
     it covers frames `[frame, frame + max_frames)` forward and/or `(frame - max_frames, frame]`
-    backward. A propagation already running for the video is superseded."""
+    backward. Propagations of other objects keep running alongside (each is a `job`); one
+    already running on any of the same objects is superseded."""
 
     type: Literal["propagate.start"]
     frame: int | None = None
@@ -111,9 +112,11 @@ class PropagateStart(ClientMsg):
 
 
 class PropagateCancel(ClientMsg):
-    """Stop the video's running propagation within one frame."""
+    """Stop the sender's propagations of this video within one frame, or (extension) the
+    propagation `job`, whoever started it."""
 
     type: Literal["propagate.cancel"]
+    job: Annotated[int, Field(ge=1)] | None = None
 
 
 class Sync(ClientMsg):
@@ -256,15 +259,19 @@ class PromptAdded(Msg):
 
 
 class PropagationProgress(Msg):
+    """`job` (extension): which propagation, when several run on the video at once."""
+
     type: Literal["propagation.progress"] = "propagation.progress"
     done: int
     total: int
     frame: int
     by: str | None = None
+    job: int | None = None
 
 
 class PropagationDone(Msg):
-    """`reason` (extension): cancelled (propagate.cancel), superseded (a newer propagate.start),
+    """`job` (extension) as in propagation.progress. `reason` (extension): cancelled
+    (propagate.cancel), superseded (a newer propagate.start on some of the same objects),
     failed, worker_lost (the inference worker died, reported within seconds by the servers'
     watchdog; what it stored is kept), or null. A propagate.cancel with nothing running is
     answered to its sender alone with cancelled, done 0 of 0."""
@@ -275,6 +282,7 @@ class PropagationDone(Msg):
     done: int = 0
     total: int = 0
     by: str | None = None
+    job: int | None = None
 
 
 class Presence(Msg):
@@ -453,9 +461,12 @@ video or deleted), `unavailable` (no inference worker is alive), `internal`.
 **Inference.** One SAM 2 session per video, shared by the room. Prompts are applied in seq
 order. A prompt never waits behind a propagation: the propagation yields after its current
 frame, the prompt runs, and the propagation resumes at the next frame (now using the new
-prompt). A prompt's `masks` carries only the prompted object. `propagate.start` supersedes a
-running propagation of the same video (`propagation.done {cancelled: true, reason:
-"superseded"}`); `propagate.cancel` stops it within one frame.
+prompt). A prompt's `masks` carries only the prompted object. Several propagations of one
+video run at once, taking turns every 16 frames, when their objects differ; each has a `job`
+id in its `propagation.progress` and `propagation.done`. `propagate.start` supersedes a running
+propagation of any of the same objects (`propagation.done {cancelled: true, reason:
+"superseded"}`); `propagate.cancel` stops the sender's propagations, or `job`, within one
+frame.
 
 **Presence.** `presence {users}` is broadcast on join, leave and every `presence` update, one
 entry per user (their latest connection). Entries of crashed web servers expire after 30 s.

@@ -191,7 +191,8 @@ class Runner:
     def _done(self, job: dict, cancelled: bool, reason: str | None) -> None:
         self.control.clear_active(job["video_id"], job["gen"])
         broadcaster().group(job["video_id"], p.dump(p.PropagationDone(
-            cancelled=cancelled, reason=reason, done=job["done"], total=job["total"], by=job["by"])))
+            cancelled=cancelled, reason=reason, done=job["done"], total=job["total"], by=job["by"],
+            job=job["gen"])))
 
     def propagate(self, job: dict, should_yield: Callable[[int], bool]) -> dict | None:
         """Run `job` until it ends, is cancelled, or `should_yield(frames_done_now)` says another
@@ -206,8 +207,8 @@ class Runner:
         from inference import InvalidPrompt
 
         vid, gen = job["video_id"], job["gen"]
-        cur, reason = self.control.current(vid)
-        if cur != gen:
+        reason = self.control.cancelled(vid, gen)
+        if reason:
             self._done(job, True, reason)
             return None
         self.control.set_active(vid, gen, job)
@@ -221,8 +222,8 @@ class Runner:
         stop: list = []
 
         def cancel() -> bool:
-            g, r = self.control.current(vid)
-            if g != gen:
+            r = self.control.cancelled(vid, gen)
+            if r:
                 stop.append(("cancel", r))
                 return True
             if processed and should_yield(processed):
@@ -239,7 +240,8 @@ class Runner:
                 self.store_masks(vid, [(r.frame, r.masks) for r in batch], "propagation",
                                  job["user_id"])
                 broadcaster().group(vid, p.dump(p.PropagationProgress(
-                    done=job["done"], total=job["total"], frame=batch[-1].frame, by=job["by"])))
+                    done=job["done"], total=job["total"], frame=batch[-1].frame, by=job["by"],
+                    job=gen)))
             batch, last_flush = [], time.monotonic()
 
         while job["legs"]:

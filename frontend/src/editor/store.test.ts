@@ -148,6 +148,22 @@ describe("EditorStore", () => {
     expect(s.propagation).toMatchObject({ running: false, done: 3, result: "cancelled" });
   });
 
+  it("shows your own propagation while a teammate's runs alongside", () => {
+    const s = new EditorStore();
+    s.you = "ann";
+    s.apply({ type: "propagation.progress", done: 2, total: 50, frame: 2, by: "bob", job: 1 });
+    expect(s.propagation).toMatchObject({ running: true, by: "bob", job: 1 });
+    s.startPropagation("ann");
+    expect(s.propagation).toMatchObject({ running: true, by: "ann", total: 0 });
+    s.apply({ type: "propagation.progress", done: 4, total: 20, frame: 4, by: "ann", job: 2 });
+    s.apply({ type: "propagation.progress", done: 9, total: 50, frame: 9, by: "bob", job: 1 });
+    expect(s.propagation).toMatchObject({ running: true, by: "ann", job: 2, done: 4 });
+    s.apply({ type: "propagation.done", cancelled: false, done: 20, total: 20, by: "ann", job: 2 });
+    expect(s.propagation).toMatchObject({ running: true, by: "bob", job: 1, done: 9 });
+    s.apply({ type: "propagation.done", cancelled: true, reason: "worker_lost", by: "bob", job: 1 });
+    expect(s.propagation).toMatchObject({ running: false, by: "bob", result: "worker_lost", done: 9 });
+  });
+
   it("notifies the painter synchronously for the frame that changed", () => {
     const s = new EditorStore();
     s.loadObjects([obj(1)]);

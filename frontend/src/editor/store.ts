@@ -40,6 +40,8 @@ export interface PropagationState {
   frame: number;
   by: string | null;
   result: "done" | "cancelled" | "superseded" | "failed" | "worker_lost" | null;
+  /** The server's id for it; several propagations of one video can run at once. */
+  job?: number | null;
 }
 
 type FrameListener = (frame: number) => void;
@@ -74,6 +76,10 @@ export class EditorStore {
   tracks = new Map<number, Track>();
   users: PresenceUser[] = [];
   propagation: PropagationState | null = null;
+  /** Running propagations of the video by job id (0: a server that sends none). */
+  private jobs = new Map<number, PropagationState>();
+  private pendingStart: PropagationState | null = null;
+  private lastDone: PropagationState | null = null;
   model: ModelOut | null = null;
   role: string | null = null;
   you: string | null = null;
@@ -229,26 +235,36 @@ export class EditorStore {
         this.applyPrompt(msg.prompt, msg.by, msg.seq);
         this.seq = Math.max(this.seq, msg.seq);
         break;
-      case "propagation.progress":
-        this.propagation = {
+      case "propagation.progress": {
+        const by = msg.by ?? null;
+        if (by === this.you) this.pendingStart = null;
+        this.jobs.set(msg.job ?? 0, {
           running: true,
           done: msg.done,
           total: msg.total,
           frame: msg.frame,
-          by: msg.by ?? null,
+          by,
           result: null,
-        };
+          job: msg.job ?? null,
+        });
+        this.refreshPropagation();
         break;
+      }
       case "propagation.done": {
-        const prev = this.propagation;
-        this.propagation = {
+        const key = msg.job ?? 0;
+        const prev = this.jobs.get(key) ?? (msg.job == null ? this.pendingStart : null) ?? this.propagation;
+        if (msg.job == null || (msg.by ?? null) === this.you) this.pendingStart = null;
+        this.jobs.delete(key);
+        this.lastDone = {
           running: false,
           done: msg.done ?? prev?.done ?? 0,
           total: msg.total ?? prev?.total ?? 0,
           frame: prev?.frame ?? 0,
           by: msg.by ?? prev?.by ?? null,
           result: msg.cancelled ? (msg.reason ?? "cancelled") : (msg.reason ?? "done"),
+          job: msg.job ?? null,
         };
+        this.refreshPropagation();
         break;
       }
       case "presence":
@@ -265,8 +281,20 @@ export class EditorStore {
 
   /** Marks a propagation as started locally, before the first progress message arrives. */
   startPropagation(by: string | null): void {
-    this.propagation = { running: true, done: 0, total: 0, frame: 0, by, result: null };
+    this.pendingStart = { running: true, done: 0, total: 0, frame: 0, by, result: null, job: null };
+    this.refreshPropagation();
     this.changed();
+  }
+
+  /** The propagation to show: yours while one runs, else anyone's running one, else the last
+   *  that ended. (Other users' propagations of other objects run alongside yours.) */
+  private refreshPropagation(): void {
+    const running = [...this.jobs.values()];
+    this.propagation =
+      running.find((j) => j.by === this.you) ??
+      this.pendingStart ??
+      running[0] ??
+      this.lastDone;
   }
 
   private upsertObject(o: WireObject): void {

@@ -115,6 +115,7 @@ export interface PropagateStart {
 export interface PropagateCancel {
   type: "propagate.cancel";
   req?: ReqId | null;
+  job?: number | null;
 }
 export interface Sync {
   type: "sync";
@@ -193,6 +194,7 @@ export interface PropagationProgress {
   total: number;
   frame: number;
   by?: string | null;
+  job?: number | null;
 }
 export interface PropagationDone {
   type: "propagation.done";
@@ -201,6 +203,7 @@ export interface PropagationDone {
   done?: number;
   total?: number;
   by?: string | null;
+  job?: number | null;
 }
 export interface PresenceMsg {
   type: "presence";
@@ -283,7 +286,7 @@ export const SCHEMA_SPEC: { client: Record<string, ModelSpec>; server: Record<st
       ["type", "req", "frame", "direction", "max_frames", "object_ids"],
       [],
     ),
-    PropagateCancel: spec<PropagateCancel>()(["type", "req"], []),
+    PropagateCancel: spec<PropagateCancel>()(["type", "req", "job"], []),
     Sync: spec<Sync>()(["type", "req", "since_seq"], ["since_seq"]),
     PresenceSet: spec<PresenceSet>()(["type", "req", "frame", "object_id"], ["frame"]),
     Ping: spec<Ping>()(["type", "req"], []),
@@ -303,11 +306,11 @@ export const SCHEMA_SPEC: { client: Record<string, ModelSpec>; server: Record<st
     ),
     PromptAdded: spec<PromptAdded>()(["type", "seq", "prompt", "by"], ["seq", "prompt", "by"]),
     PropagationProgress: spec<PropagationProgress>()(
-      ["type", "done", "total", "frame", "by"],
+      ["type", "done", "total", "frame", "by", "job"],
       ["done", "total", "frame"],
     ),
     PropagationDone: spec<PropagationDone>()(
-      ["type", "cancelled", "reason", "done", "total", "by"],
+      ["type", "cancelled", "reason", "done", "total", "by", "job"],
       ["cancelled"],
     ),
     Presence: spec<PresenceMsg>()(["type", "users"], ["users"]),
