@@ -1,8 +1,11 @@
 """The statements that run on every click, in plain SQL for SQLite and Postgres alike.
 
 The ORM spends 1-4 ms of CPU building each of these queries on a small box, more than the
-database takes to run them, and a click runs five of them on its way from the browser to the
-model and back (bench/RESULTS.md, "Realtime"). Everything else in the realtime app uses the ORM.
+database takes to run them, and a click runs four of them on its way from the browser to the
+model and back (bench/RESULTS.md, "Realtime"): video_access and append_prompt on the server,
+prompts_between and store_masks on the worker. On Postgres the writes are single statements
+(the seq and the row in one round trip); elsewhere they are short transactions, and
+tests/realtime/test_sql.py runs both forms. Everything else in the realtime app uses the ORM.
 Table and column names come from the models, so a renamed field fails loudly here.
 """
 from __future__ import annotations
