@@ -13,7 +13,7 @@ import time
 from collections import deque
 
 from django.conf import settings
-from django.db import close_old_connections, connections
+from django.db import close_old_connections
 
 log = logging.getLogger(__name__)
 
@@ -131,7 +131,7 @@ class InferenceThread(threading.Thread):
                     if cont is not None:
                         self.active.append(cont)
                 elif cmd["op"] == "close_db":
-                    connections.close_all()
+                    self.runner.close_db()
                 elif cmd["op"] == "propagate":
                     self.active.append(cmd)
                 else:

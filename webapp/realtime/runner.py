@@ -9,6 +9,7 @@ prompts whose results were never stored (the high-water mark `marks`) get answer
 from __future__ import annotations
 
 import logging
+import queue
 import threading
 import time
 from dataclasses import dataclass
@@ -17,7 +18,7 @@ from typing import Callable
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.files.storage import default_storage
-from django.db import transaction
+from django.db import close_old_connections, connections, transaction
 
 from webapp.annotations.models import Object, Prompt
 from webapp.realtime import protocol as p
@@ -67,6 +68,38 @@ def _record(pr: Prompt):
                         clear_old=bool(d.get("clear_old")))
 
 
+class Writer(threading.Thread):
+    """Stores and broadcasts propagation results in order, off the engine's thread, so the
+    next frame is tracked while the last ones are written (about 2 ms a frame here)."""
+
+    def __init__(self) -> None:
+        super().__init__(name="maskflow-writer", daemon=True)
+        self.queue: queue.Queue = queue.Queue()
+        self._start_lock = threading.Lock()
+
+    def put(self, fn: Callable[[], None]) -> None:
+        with self._start_lock:
+            if not self.is_alive():
+                self.start()
+        self.queue.put(fn)
+
+    def drain(self) -> None:
+        """Wait until everything put so far is written."""
+        if self.is_alive():
+            self.queue.join()
+
+    def run(self) -> None:
+        while True:
+            fn = self.queue.get()
+            try:
+                close_old_connections()
+                fn()
+            except Exception:
+                log.exception("writing propagation results failed")
+            finally:
+                self.queue.task_done()
+
+
 class Runner:
     """Holds this process's sessions (LRU under a memory budget) and runs commands on them."""
 
@@ -77,6 +110,13 @@ class Runner:
         self.store = SessionStore(settings.SESSION_BUDGET_MB << 20, settings.SESSION_IDLE_TTL_S)
         self._meta: dict[int, _Meta] = {}
         self._names: dict[int, str | None] = {}
+        self.writer = Writer()
+
+    def close_db(self) -> None:
+        """Close this runner's database connections, the writer's included (tests)."""
+        self.writer.put(connections.close_all)
+        self.writer.drain()
+        connections.close_all()
 
     # -- sessions ------------------------------------------------------------------------
     def _username(self, user_id: int | None) -> str | None:
@@ -144,6 +184,7 @@ class Runner:
                 else:
                     trace.mark("wrk.engined")
                     mine = [om for om in res.masks if om.object_id == pr.object_id]
+                    self.writer.drain()  # propagation results first: the last write wins
                     self.store_masks(video_id, [(pr.frame, mine)], "prompt", pr.user_id)
             m.applied = pr.seq
             self.marks.set(video_id, pr.seq)
@@ -189,10 +230,16 @@ class Runner:
             raise ValueError(f"unknown command {op!r}")
 
     def _done(self, job: dict, cancelled: bool, reason: str | None) -> None:
-        self.control.clear_active(job["video_id"], job["gen"])
-        broadcaster().group(job["video_id"], p.dump(p.PropagationDone(
+        """End `job` for the room, after the writer has stored its last frames."""
+        msg = p.dump(p.PropagationDone(
             cancelled=cancelled, reason=reason, done=job["done"], total=job["total"], by=job["by"],
-            job=job["gen"])))
+            job=job["gen"]))
+
+        def done():
+            self.control.clear_active(job["video_id"], job["gen"])
+            broadcaster().group(job["video_id"], msg)
+
+        self.writer.put(done)
 
     def propagate(self, job: dict, should_yield: Callable[[int], bool]) -> dict | None:
         """Run `job` until it ends, is cancelled, or `should_yield(frames_done_now)` says another
@@ -237,11 +284,16 @@ class Runner:
         def flush():
             nonlocal batch, last_flush
             if batch:
-                self.store_masks(vid, [(r.frame, r.masks) for r in batch], "propagation",
-                                 job["user_id"])
-                broadcaster().group(vid, p.dump(p.PropagationProgress(
+                frames = [(r.frame, r.masks) for r in batch]
+                progress = p.dump(p.PropagationProgress(
                     done=job["done"], total=job["total"], frame=batch[-1].frame, by=job["by"],
-                    job=gen)))
+                    job=gen))
+
+                def write():
+                    self.store_masks(vid, frames, "propagation", job["user_id"])
+                    broadcaster().group(vid, progress)
+
+                self.writer.put(write)
             batch, last_flush = [], time.monotonic()
 
         while job["legs"]:
