@@ -345,6 +345,41 @@ async def test_two_users_propagate_different_objects_at_once(room):
     await b.disconnect()
 
 
+async def test_a_click_on_a_frame_the_propagation_already_did_wins(room, monkeypatch):
+    """Propagation results are written behind the engine; a correction stored meanwhile must
+    not be overwritten by the older propagated mask of the same frame. The writer is held
+    back here so that frames are tracked but not yet written when the click comes."""
+    import threading
+
+    from webapp.realtime.runner import Writer
+
+    gate = threading.Event()
+    put = Writer.put
+    monkeypatch.setattr(Writer, "put", lambda self, fn: put(self, lambda: (gate.wait(30), fn())))
+    short, users = room
+    video = await db(lambda: make_ready_video(short.project, num_frames=60))
+    a, _ = await connect(users["owner"], video)
+    await request(a, {"type": "object.create"})
+    oid = await db(lambda: Object.objects.get(video=video).pk)
+    await request(a, {"type": "prompt.add", "object_id": oid, "frame": 0, "points": [[30, 40]],
+                      "labels": [1]})
+    await recv_until(a, lambda m: m["type"] == "masks")
+    seen: list = []
+    await request(a, {"type": "propagate.start", "frame": 0}, seen=seen)
+    await asyncio.sleep(1.5)  # frames 0.. tracked, none written
+    threading.Timer(1.0, gate.set).start()
+    await request(a, {"type": "prompt.add", "object_id": oid, "frame": 2, "points": [[100, 80]],
+                      "labels": [1], "clear_old": True}, seen=seen)
+    fix = await recv_until(a, lambda m: m["type"] == "masks" and m["source"] == "prompt",
+                           timeout=60, seen=seen)
+    await recv_until(a, lambda m: m["type"] == "propagation.done", timeout=120, seen=seen)
+    assert any(m["type"] == "masks" and m["source"] == "propagation" and m["frame"] == 2
+               for m in seen), "the propagation had not reached frame 2 before the click"
+    stored = await db(lambda: FrameMask.objects.get(object_id=oid, frame=2))
+    assert (stored.source, stored.seq, stored.rle) == ("prompt", fix["seq"], fix["masks"][0]["rle"])
+    await a.disconnect()
+
+
 async def test_a_propagation_that_crashes_still_ends_for_the_room(room, monkeypatch):
     from inference import Session
 
