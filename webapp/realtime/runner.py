@@ -83,10 +83,17 @@ class Writer(threading.Thread):
                 self.start()
         self.queue.put(fn)
 
-    def drain(self) -> None:
-        """Wait until everything put so far is written."""
-        if self.is_alive():
+    def drain(self, timeout: float | None = None) -> bool:
+        """Wait until everything put so far is written (at most `timeout` seconds)."""
+        if not self.is_alive():
+            return True
+        if timeout is None:
             self.queue.join()
+            return True
+        deadline = time.monotonic() + timeout
+        while self.queue.unfinished_tasks and time.monotonic() < deadline:
+            time.sleep(0.01)
+        return not self.queue.unfinished_tasks
 
     def run(self) -> None:
         while True:

@@ -98,6 +98,10 @@ def _on_shutdown(**_kwargs) -> None:
     _stop.set()
     from webapp.realtime.leases import registry
 
+    # Store what the engine already tracked (and end its propagation for the room) before
+    # leaving; the watchdog reports whatever is still running once we are gone.
+    if _runner is not None and not _runner.writer.drain(timeout=10):
+        log.warning("gave up writing queued propagation results at shutdown")
     try:
         registry().remove(name)
     except Exception:
