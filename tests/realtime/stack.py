@@ -227,6 +227,16 @@ class Stack:
             conn.execute(f'DROP DATABASE IF EXISTS "{self.db_name}" WITH (FORCE)')
 
 
+def final_masks(msgs) -> dict:
+    """(object_id, frame) -> RLE as the last `masks` messages among `msgs` left it."""
+    out = {}
+    for m in msgs:
+        if m["type"] == "masks":
+            for mm in m["masks"]:
+                out[(mm["object_id"], m["frame"])] = mm["rle"]
+    return out
+
+
 class Client:
     """A websocket client that records every message, like the browser's protocol client."""
 

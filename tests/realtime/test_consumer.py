@@ -18,6 +18,7 @@ from webapp.realtime import protocol as p
 from webapp.realtime.broadcast import group_name
 
 from .conftest import make_ready_video
+from .stack import final_masks
 
 pytestmark = pytest.mark.django_db(transaction=True)
 SEQ_TYPES = {"object.created", "object.updated", "object.deleted", "prompt.added", "masks"}
@@ -50,6 +51,16 @@ async def recv_until(comm, pred, timeout=30.0, seen=None):
             seen.append(msg)
         if pred(msg):
             return msg
+
+
+async def prompted_object(comm, video, x=30, y=40) -> int:
+    """A new object of `video` with one click on frame 0, once its masks arrived."""
+    await request(comm, {"type": "object.create"})
+    oid = await db(lambda: Object.objects.filter(video=video).order_by("-pk")[0].pk)
+    await request(comm, {"type": "prompt.add", "object_id": oid, "frame": 0,
+                         "points": [[x, y]], "labels": [1]})
+    await recv_until(comm, lambda m: m["type"] == "masks" and m["masks"][0]["object_id"] == oid)
+    return oid
 
 
 async def request(comm, msg, seen=None, timeout=30.0):
@@ -242,14 +253,8 @@ async def test_a_send_to_a_client_that_is_already_gone_still_cleans_up_presence(
 async def test_cancel_stops_a_propagation_and_a_prompt_does_not_wait_behind_one(room):
     video, users = room
     a, _ = await connect(users["owner"], video)
-    await request(a, {"type": "object.create"})
-    await request(a, {"type": "object.create"})
-    o1, o2 = await db(
-        lambda: list(Object.objects.filter(video=video).values_list("pk", flat=True)))
-    for oid, x in ((o1, 30), (o2, 100)):
-        await request(a, {"type": "prompt.add", "object_id": oid, "frame": 0,
-                          "points": [[x, 40]], "labels": [1]})
-        await recv_until(a, lambda m: m["type"] == "masks" and m["masks"][0]["object_id"] == oid)
+    o1 = await prompted_object(a, video, 30)
+    o2 = await prompted_object(a, video, 100)
     # Preemption: a prompt sent during a propagation is answered before it ends, and the
     # propagation still finishes every frame.
     seen: list = []
@@ -296,15 +301,7 @@ async def test_two_users_propagate_different_objects_at_once(room):
     video = await db(lambda: make_ready_video(short.project, num_frames=60))
     a, _ = await connect(users["owner"], video)
     b, _ = await connect(users["annotator"], video)
-    oids = []
-    for x in (30, 100, 60):
-        await request(a, {"type": "object.create"})
-        oid = await db(lambda: Object.objects.filter(video=video).order_by("-pk")[0].pk)
-        await request(a, {"type": "prompt.add", "object_id": oid, "frame": 0,
-                          "points": [[x, 40]], "labels": [1]})
-        await recv_until(a, lambda m: m["type"] == "masks" and m["masks"][0]["object_id"] == oid)
-        oids.append(oid)
-    o1, o2, o3 = oids
+    o1, o2, o3 = [await prompted_object(a, video, x) for x in (30, 100, 60)]
     seen: list = []
     await request(a, {"type": "propagate.start", "frame": 0, "object_ids": [o1]}, seen=seen)
     await request(b, {"type": "propagate.start", "frame": 0, "object_ids": [o2]})
@@ -359,11 +356,7 @@ async def test_a_click_on_a_frame_the_propagation_already_did_wins(room, monkeyp
     short, users = room
     video = await db(lambda: make_ready_video(short.project, num_frames=60))
     a, _ = await connect(users["owner"], video)
-    await request(a, {"type": "object.create"})
-    oid = await db(lambda: Object.objects.get(video=video).pk)
-    await request(a, {"type": "prompt.add", "object_id": oid, "frame": 0, "points": [[30, 40]],
-                      "labels": [1]})
-    await recv_until(a, lambda m: m["type"] == "masks")
+    oid = await prompted_object(a, video)
     seen: list = []
     await request(a, {"type": "propagate.start", "frame": 0}, seen=seen)
     await asyncio.sleep(1.5)  # frames 0.. tracked, none written
@@ -385,11 +378,7 @@ async def test_a_propagation_that_crashes_still_ends_for_the_room(room, monkeypa
 
     video, users = room
     a, _ = await connect(users["owner"], video)
-    await request(a, {"type": "object.create"})
-    oid = await db(lambda: Object.objects.get(video=video).pk)
-    await request(a, {"type": "prompt.add", "object_id": oid, "frame": 0, "points": [[30, 40]],
-                      "labels": [1]})
-    await recv_until(a, lambda m: m["type"] == "masks")
+    oid = await prompted_object(a, video)
 
     def broken(self, *args, **kwargs):
         raise RuntimeError("out of memory (simulated)")
@@ -432,16 +421,8 @@ async def test_sync_replays_every_change_in_seq_order_and_matches_live_state(roo
     objs = {m["object"]["id"]: m["type"] for m in replay if m["type"].startswith("object.")}
     assert objs == {keep: "object.created", drop: "object.deleted"}
 
-    def final(msgs):
-        out = {}
-        for m in msgs:
-            if m["type"] == "masks":
-                for mm in m["masks"]:
-                    out[(mm["object_id"], m["frame"])] = mm["rle"]
-        return out
-
-    want = {k: v for k, v in final(live).items() if k[0] == keep}
-    assert final(replay) == want and len(want) == 7  # frames 0..6 around frame 2
+    want = {k: v for k, v in final_masks(live).items() if k[0] == keep}
+    assert final_masks(replay) == want and len(want) == 7  # frames 0..6 around frame 2
     # A partial sync only brings what changed after the cut.
     await c.send_json_to({"type": "sync", "since_seq": cut})
     partial: list = []

@@ -7,8 +7,8 @@ import os
 
 import pytest
 
-from .stack import Client, Stack, services_up
-from .test_stack import click, final_masks, new_object
+from .stack import Client, Stack, final_masks, services_up
+from .test_stack import click, new_object
 
 pytestmark = [pytest.mark.stack, pytest.mark.timeout(600)]
 

@@ -49,7 +49,7 @@ def test_a_dead_workers_video_moves_to_a_live_worker(reg):
     reg.heartbeat("alive")
     owner, prev = reg.lease(5)
     assert (owner, prev) == ("alive", "dead")
-    assert reg.owner(5) == "alive"
+    assert reg.holder(5) == ("alive", True)
 
 
 def test_the_holder_check_sees_a_dead_holder_and_servers_stop_using_it(reg, settings):

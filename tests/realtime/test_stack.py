@@ -11,7 +11,7 @@ import pytest
 
 from inference import decode_rle
 
-from .stack import Client, Stack, services_up
+from .stack import Client, Stack, final_masks, services_up
 
 pytestmark = [pytest.mark.stack, pytest.mark.timeout(600)]
 
@@ -28,15 +28,6 @@ def stack(tmp_path_factory):
     finally:
         print(s.logs())  # shown by pytest when a test failed
         s.stop()
-
-
-def final_masks(msgs):
-    out = {}
-    for m in msgs:
-        if m["type"] == "masks":
-            for mm in m["masks"]:
-                out[(mm["object_id"], m["frame"])] = mm["rle"]
-    return out
 
 
 async def new_object(client, **fields):

@@ -247,8 +247,7 @@ def add_prompt(actor: Actor, video_id: int, msg: p.PromptAdd | p.PromptMask,
     # Stored (on_commit: now, unless a caller's transaction is still open). The worker first,
     # since the click's latency runs from there; then the room.
     transaction.on_commit(lambda: (trace.mark("srv.stored"), dispatch.submit(cmd, worker)))
-    transaction.on_commit(lambda: broadcaster().group(
-        video.pk, prompt_added_event(pr, actor.username)))
+    emit(video.pk, prompt_added_event(pr, actor.username))
     return seq
 
 

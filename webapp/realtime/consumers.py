@@ -118,7 +118,7 @@ class VideoConsumer(AsyncWebsocketConsumer):
         self._refresher = asyncio.create_task(self._refresh_presence())
         if settings.SCALED_OUT:
             _watch(self.video_id, +1)
-        if not settings.SCALED_OUT:
+        else:
             dispatch.inference_thread().put({"op": "warm"})  # load the model before the click
 
     def _load(self, user):

@@ -48,20 +48,8 @@ redis.call('SET', KEYS[1], pick, 'PX', ARGV[2])
 return {pick, cur or ''}
 """
 
-_STARTED = """
-redis.call('HINCRBY', KEYS[1], ARGV[1], -1)
-local owner = redis.call('GET', KEYS[2])
-if not owner then
-  return {'', 0}
-end
-local beat = redis.call('ZSCORE', KEYS[3], owner)
-if beat and tonumber(beat) >= tonumber(ARGV[2]) then
-  return {owner, 1}
-end
-return {owner, 0}
-"""
-
-# The lease holder and whether it beats; refreshes the lease's expiry (servers' watchdogs).
+# The lease holder and whether it beats; refreshes the lease's expiry (servers' watchdogs,
+# and workers as they take a command).
 _HOLDER = """
 local owner = redis.call('GET', KEYS[1])
 if not owner then
@@ -190,7 +178,6 @@ class RedisMarks:
 class Registry:
     def __init__(self) -> None:
         self._route = client().register_script(_ROUTE)
-        self._started = client().register_script(_STARTED)
         self._holder = client().register_script(_HOLDER)
 
     @property
@@ -209,12 +196,6 @@ class Registry:
 
     def remove(self, worker: str) -> None:
         client().zrem(self.workers_key, worker)
-
-    def live_workers(self) -> list[str]:
-        return client().zrangebyscore(self.workers_key, time.time() - STALE_S, "+inf")
-
-    def owner(self, video_id: int) -> str | None:
-        return client().get(self.lease_key(video_id))
 
     def lease(self, video_id: int) -> tuple[str, str | None]:
         """(the worker holding the video, the dead previous holder if it just moved)."""
@@ -237,19 +218,21 @@ class Registry:
         # Counted after publishing: a propagation that sees the count finds the command queued.
         client().hincrby(self.pending_key(worker), "bg" if background else "fg", 1)
 
-    def holder(self, video_id: int) -> tuple[str | None, bool]:
+    def holder(self, video_id: int, pipe=None) -> tuple[str | None, bool]:
         """The video's lease holder (None if none) and whether it is alive."""
-        owner, alive = self._holder(keys=[self.lease_key(video_id), self.workers_key],
-                                    args=[time.time() - STALE_S, LEASE_TTL_MS])
+        got = self._holder(keys=[self.lease_key(video_id), self.workers_key],
+                           args=[time.time() - STALE_S, LEASE_TTL_MS], client=pipe)
+        if pipe is not None:
+            got = pipe.execute()[-1]
+        owner, alive = got
         return owner or None, bool(alive)
 
     def started(self, worker: str, background: bool, video_id: int) -> tuple[str | None, bool]:
         """Count one of the worker's queued commands as taken; return the video's lease
         holder and whether it is alive (one round trip: this runs for every command)."""
-        owner, alive = self._started(
-            keys=[self.pending_key(worker), self.lease_key(video_id), self.workers_key],
-            args=["bg" if background else "fg", time.time() - STALE_S])
-        return owner or None, bool(alive)
+        pipe = client().pipeline(transaction=False)
+        pipe.hincrby(self.pending_key(worker), "bg" if background else "fg", -1)
+        return self.holder(video_id, pipe)
 
     def pending(self, worker: str) -> tuple[int, int]:
         fg, bg = client().hmget(self.pending_key(worker), "fg", "bg")
