@@ -1,11 +1,12 @@
 from django.contrib.auth import get_user_model
 from rest_framework import serializers
 
+from webapp.accounts.fields import StrictCharField, StrictModelSerializer, StrictRegexField
 from webapp.projects.models import PALETTE, LabelClass, Membership, Project, Role
 
 
-class LabelSerializer(serializers.ModelSerializer):
-    color = serializers.RegexField(r"^#[0-9a-fA-F]{6}$", required=False)
+class LabelSerializer(StrictModelSerializer):
+    color = StrictRegexField(r"^#[0-9a-fA-F]{6}$", required=False)
 
     class Meta:
         model = LabelClass
@@ -24,7 +25,7 @@ class LabelSerializer(serializers.ModelSerializer):
         return value
 
 
-class ProjectSerializer(serializers.ModelSerializer):
+class ProjectSerializer(StrictModelSerializer):
     labels = serializers.SerializerMethodField()
     role = serializers.SerializerMethodField()
     num_videos = serializers.SerializerMethodField()
@@ -44,10 +45,10 @@ class ProjectSerializer(serializers.ModelSerializer):
 
 
 class ProjectCreateSerializer(serializers.Serializer):
-    name = serializers.CharField(max_length=200)
-    description = serializers.CharField(required=False, allow_blank=True, default="")
+    name = StrictCharField(max_length=200)
+    description = StrictCharField(required=False, allow_blank=True, default="")
     labels = serializers.ListField(
-        child=serializers.CharField(max_length=100), required=False, default=list, max_length=500
+        child=StrictCharField(max_length=100), required=False, default=list, max_length=500
     )
 
     def validate_name(self, value):
@@ -64,7 +65,7 @@ class ProjectCreateSerializer(serializers.Serializer):
         return names
 
 
-class MemberSerializer(serializers.ModelSerializer):
+class MemberSerializer(StrictModelSerializer):
     user_id = serializers.IntegerField(source="user.id", read_only=True)
     username = serializers.CharField(source="user.username", read_only=True)
 
@@ -73,15 +74,20 @@ class MemberSerializer(serializers.ModelSerializer):
         fields = ["user_id", "username", "role"]
 
 
+# One answer for every username that cannot be added, so member add does not tell whether an
+# account exists (unknown and deactivated accounts alike).
+NO_SUCH_USER = "no active user with that username"
+
+
 class MemberCreateSerializer(serializers.Serializer):
-    username = serializers.CharField(max_length=150)
+    # A name, looked up by the view only after the caller's right to grant `role` is checked,
+    # so that a refusal never depends on whether the account exists.
+    username = StrictCharField(max_length=150)
     role = serializers.ChoiceField(choices=Role.choices)
 
-    def validate_username(self, value):
-        user = get_user_model().objects.filter(username=value).first()
-        if user is None:
-            raise serializers.ValidationError(f"no user named {value!r}")
-        return user
+
+def active_user_named(username: str):
+    return get_user_model().objects.filter(username=username, is_active=True).first()
 
 
 class RoleSerializer(serializers.Serializer):

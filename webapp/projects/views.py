@@ -9,12 +9,14 @@ from rest_framework.views import APIView
 from webapp.projects.access import project_for
 from webapp.projects.models import PALETTE, LabelClass, Membership, Project, Role
 from webapp.projects.serializers import (
+    NO_SUCH_USER,
     LabelSerializer,
     MemberCreateSerializer,
     MemberSerializer,
     ProjectCreateSerializer,
     ProjectSerializer,
     RoleSerializer,
+    active_user_named,
     next_label_color,
 )
 
@@ -75,25 +77,58 @@ class MemberListView(APIView):
         members = project.memberships.select_related("user").order_by("user__username")
         return Response(MemberSerializer(members, many=True).data)
 
-    @extend_schema(request=MemberCreateSerializer, responses={201: MemberSerializer})
+    @extend_schema(
+        request=MemberCreateSerializer,
+        responses={201: MemberSerializer, 200: MemberSerializer},
+        description=(
+            "Adds a member, or changes the role of an existing one under the same rules as "
+            "PATCH. Unknown and deactivated usernames both get 400 "
+            f"`username: {NO_SUCH_USER}`."
+        ),
+    )
     def post(self, request, project_id):
         project, role = project_for(request.user, project_id, "manage")
         ser = MemberCreateSerializer(data=request.data)
         ser.is_valid(raise_exception=True)
         new_role = ser.validated_data["role"]
-        if new_role == Role.OWNER and role != Role.OWNER:
-            raise PermissionDenied("only an owner may add another owner")
-        member, created = Membership.objects.update_or_create(
-            project=project, user=ser.validated_data["username"], defaults={"role": new_role}
-        )
-        return Response(
-            MemberSerializer(member).data,
-            status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
-        )
+        # Checked before the lookup: the answer must not depend on whether the user exists.
+        _check_grant(role, new_role)
+        user = active_user_named(ser.validated_data["username"])
+        if user is None:
+            raise ValidationError({"username": [NO_SUCH_USER]})
+        with transaction.atomic():
+            member = project.memberships.select_related("user").filter(user=user).first()
+            if member is None:
+                member = Membership.objects.create(project=project, user=user, role=new_role)
+                return Response(MemberSerializer(member).data, status=status.HTTP_201_CREATED)
+            _change_role(project, role, member, new_role)
+        return Response(MemberSerializer(member).data)
 
 
-def _owners_left(project, excluding: Membership) -> int:
-    return project.memberships.filter(role=Role.OWNER).exclude(pk=excluding.pk).count()
+def _check_grant(actor_role: str, new_role: str | None) -> None:
+    if new_role == Role.OWNER and actor_role != Role.OWNER:
+        raise PermissionDenied("only an owner may make someone an owner")
+
+
+def _change_role(project, actor_role: str, member: Membership, new_role: str | None) -> None:
+    """Set `member`'s role (None: remove them) under the ownership rules, inside the caller's
+    transaction: only an owner grants, changes or removes the owner role, and a project always
+    keeps at least one owner (so a sole owner cannot demote or remove themselves)."""
+    _check_grant(actor_role, new_role)
+    if member.role == Role.OWNER and actor_role != Role.OWNER:
+        raise PermissionDenied("only an owner may change an owner")
+    if member.role == Role.OWNER and new_role != Role.OWNER:
+        # Lock the owner rows so two owners demoting each other cannot both succeed.
+        owners = list(
+            project.memberships.select_for_update().filter(role=Role.OWNER).values_list("pk", flat=True)
+        )
+        if not [pk for pk in owners if pk != member.pk]:
+            raise ValidationError("a project needs at least one owner")
+    if new_role is None:
+        member.delete()
+    else:
+        member.role = new_role
+        member.save(update_fields=["role"])
 
 
 class MemberDetailView(APIView):
@@ -102,8 +137,6 @@ class MemberDetailView(APIView):
         member = project.memberships.select_related("user").filter(user__username=username).first()
         if member is None:
             raise NotFound(f"{username!r} is not a member of this project")
-        if member.role == Role.OWNER and role != Role.OWNER:
-            raise PermissionDenied("only an owner may change an owner")
         return project, role, member
 
     @extend_schema(request=RoleSerializer, responses={200: MemberSerializer})
@@ -111,21 +144,15 @@ class MemberDetailView(APIView):
         project, role, member = self._member(request, project_id, username)
         ser = RoleSerializer(data=request.data)
         ser.is_valid(raise_exception=True)
-        new_role = ser.validated_data["role"]
-        if new_role == Role.OWNER and role != Role.OWNER:
-            raise PermissionDenied("only an owner may make someone an owner")
-        if member.role == Role.OWNER and new_role != Role.OWNER and not _owners_left(project, member):
-            raise ValidationError("a project needs at least one owner")
-        member.role = new_role
-        member.save(update_fields=["role"])
+        with transaction.atomic():
+            _change_role(project, role, member, ser.validated_data["role"])
         return Response(MemberSerializer(member).data)
 
     @extend_schema(responses={204: None})
     def delete(self, request, project_id, username):
-        project, _, member = self._member(request, project_id, username)
-        if member.role == Role.OWNER and not _owners_left(project, member):
-            raise ValidationError("a project needs at least one owner")
-        member.delete()
+        project, role, member = self._member(request, project_id, username)
+        with transaction.atomic():
+            _change_role(project, role, member, None)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
