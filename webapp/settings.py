@@ -143,7 +143,7 @@ WHITENOISE_MAX_AGE = 3600
 MAX_UPLOAD_MB = envint("MAX_UPLOAD_MB", 2048)
 IMPORT_MAX_FILES = envint("IMPORT_MAX_FILES", 100_000)
 IMPORT_MAX_EXPANDED_MB = envint("IMPORT_MAX_EXPANDED_MB", 4096)
-IMPORT_MAX_JSON_MB = envint("IMPORT_MAX_JSON_MB", 512)
+IMPORT_MAX_JSON_MB = envint("IMPORT_MAX_JSON_MB", 64)
 # Uploads stream to a temp file past this size, never whole into memory.
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
@@ -151,6 +151,17 @@ FILE_UPLOAD_TEMP_DIR = None
 INGEST_TIMEOUT_S = envint("INGEST_TIMEOUT_S", 1800)
 INGEST_MAX_FRAMES = envint("INGEST_MAX_FRAMES", 100_000)
 JPEG_QUALITY = envint("JPEG_QUALITY", 90)
+
+# --- untrusted files: limits of the sandboxed children (webapp.sandbox) ---------------
+# Videos larger than this (either orientation) are refused at probe time with a 400.
+INGEST_MAX_WIDTH = envint("INGEST_MAX_WIDTH", 3840)
+INGEST_MAX_HEIGHT = envint("INGEST_MAX_HEIGHT", 2160)
+INGEST_MAX_MEMORY_MB = envint("INGEST_MAX_MEMORY_MB", 2048)  # address space of a decode child
+INGEST_MAX_CPU_S = envint("INGEST_MAX_CPU_S", 2 * INGEST_TIMEOUT_S)  # CPU seconds of one
+IMPORT_MAX_PIXELS = envint("IMPORT_MAX_PIXELS", 3840 * 2160)  # one imported mask image
+IMPORT_MAX_MEMORY_MB = envint("IMPORT_MAX_MEMORY_MB", 2048)  # address space of a parse child
+IMPORT_MAX_CPU_S = envint("IMPORT_MAX_CPU_S", 600)
+IMPORT_TIMEOUT_S = envint("IMPORT_TIMEOUT_S", 600)  # wall clock of one import's parse
 
 # --- inference ---------------------------------------------------------------------
 SAM2_MODEL = env("SAM2_MODEL", "random-tiny")

@@ -1,6 +1,8 @@
 """Decode a video file to per-frame JPEGs with PyAV. No Django: it runs in a child
-process (`python -m webapp.videos.decode SRC OUT_DIR`) so that a hostile file can be
-killed on a timeout and a crash in libav cannot take the web process down.
+process (`python -m webapp.videos.decode SRC OUT_DIR`, started through webapp.sandbox
+with memory, CPU and wall-clock limits) so that a hostile file is killed and a crash in
+libav cannot take the web process down. Pictures larger than the resolution limit are
+refused from the stream header, before any frame is decoded.
 
 Frames are indexed by decode order (container frame counts and pts order lie in real
 files); each frame's presentation time is recorded so VFR videos stay frame-accurate.
@@ -24,6 +26,18 @@ TEXT_CODECS = {"ansi", "bintext", "xbin", "idf", "text"}
 
 class NotAVideo(ValueError):
     """The file has no decodable video stream."""
+
+
+class TooLarge(NotAVideo):
+    """The picture exceeds the resolution limit."""
+
+
+def check_resolution(w: int, h: int, max_w: int, max_h: int) -> None:
+    """Refuse pictures over MAX_W x MAX_H; portrait videos may swap the two."""
+    if not (max_w and max_h) or w <= 0 or h <= 0:
+        return
+    if max(w, h) > max(max_w, max_h) or min(w, h) > min(max_w, max_h):
+        raise TooLarge(f"{w}×{h} exceeds the {max_w}×{max_h} limit")
 
 
 @dataclass
@@ -71,8 +85,9 @@ def _save_jpeg(rgb: np.ndarray, dest: Path, quality: int) -> None:
     Image.fromarray(rgb).save(dest, quality=quality)
 
 
-def probe(path: str | Path) -> Probe:
-    """Open the file and decode its first frame; raise NotAVideo with a readable reason."""
+def probe(path: str | Path, max_w: int = 0, max_h: int = 0) -> Probe:
+    """Open the file and decode its first frame; raise NotAVideo with a readable reason
+    (TooLarge past MAX_W x MAX_H, judged from the header before decoding)."""
     try:
         container = av.open(str(path), metadata_errors="ignore")
     except (av.error.FFmpegError, OSError, UnicodeDecodeError) as e:
@@ -87,12 +102,15 @@ def probe(path: str | Path) -> Probe:
         # libav renders text files (.txt, .ans, .nfo) as "video" through its tty demuxer.
         if container.format.name in TEXT_FORMATS or streams[0].codec_context.name in TEXT_CODECS:
             raise NotAVideo("the file is text, not a video")
+        check_resolution(stream.codec_context.width, stream.codec_context.height, max_w, max_h)
+        stream.thread_count = 1
         try:
             for frame in container.decode(stream):
                 rotation = _rotation(frame)
                 w, h = frame.width, frame.height
                 if rotation in (90, 270):
                     w, h = h, w
+                check_resolution(w, h, max_w, max_h)
                 rate = stream.average_rate or stream.guessed_rate
                 duration = float(container.duration / av.time_base) if container.duration else 0.0
                 return Probe(
@@ -118,6 +136,8 @@ def decode_to_jpegs(
     quality: int = 90,
     max_frames: int = 100_000,
     on_progress=None,
+    max_w: int = 0,
+    max_h: int = 0,
 ) -> Manifest:
     """Write every decodable frame as OUT_DIR/<index:06d>.jpg; corrupt packets are skipped
     and counted. Raises NotAVideo when nothing at all decodes."""
@@ -126,7 +146,7 @@ def decode_to_jpegs(
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     m = Manifest()
-    info = probe(path)
+    info = probe(path, max_w, max_h)
     m.rotation, m.width, m.height = info.rotation, info.width, info.height
     # No frame threading: libav's worker threads would log through PyAV's callback, which
     # needs the GIL, and closing a frame-threaded codec while holding it deadlocks. JPEG
@@ -151,6 +171,8 @@ def decode_to_jpegs(
                     m.corrupt_packets += 1
                     continue
                 for frame in frames:
+                    # A stream may change size mid-way: never decode past the limit.
+                    check_resolution(frame.width, frame.height, max_w, max_h)
                     if m.num_frames >= max_frames:
                         raise NotAVideo(f"the video has more than {max_frames} frames")
                     rgb = _oriented(frame, info.rotation)
@@ -197,10 +219,11 @@ def decode_to_jpegs(
 
 def main(argv: list[str]) -> int:
     """Child-process entry: JSON lines on stdout ({"progress":..} then {"manifest":..} or
-    {"error":..}). `--probe SRC` prints {"probe":..} or {"error":..}."""
+    {"error":..}). `--probe SRC [MAX_W MAX_H]` prints {"probe":..} or {"error":..}."""
     if argv[0] == "--probe":
+        limit = [int(v) for v in argv[2:4]] if len(argv) >= 4 else [0, 0]
         try:
-            print(json.dumps({"probe": asdict(probe(argv[1]))}), flush=True)
+            print(json.dumps({"probe": asdict(probe(argv[1], *limit))}), flush=True)
         except NotAVideo as e:
             print(json.dumps({"error": str(e)}), flush=True)
             return 2
@@ -208,12 +231,13 @@ def main(argv: list[str]) -> int:
     src, out_dir = argv[0], argv[1]
     quality = int(argv[2]) if len(argv) > 2 else 90
     max_frames = int(argv[3]) if len(argv) > 3 else 100_000
+    max_w, max_h = (int(argv[4]), int(argv[5])) if len(argv) > 5 else (0, 0)
 
     def progress(done: int, total: int) -> None:
         print(json.dumps({"progress": done, "total": total}), flush=True)
 
     try:
-        manifest = decode_to_jpegs(src, out_dir, quality, max_frames, progress)
+        manifest = decode_to_jpegs(src, out_dir, quality, max_frames, progress, max_w, max_h)
     except NotAVideo as e:
         print(json.dumps({"error": str(e)}), flush=True)
         return 2

@@ -1,14 +1,16 @@
 """Ingest: probe an upload at once, then decode it to frame JPEGs in the background.
 
-Decoding runs in a child process (webapp.videos.decode) under a timeout, so a hostile or
-hanging file is killed and marked failed, and never takes the server down."""
+Probing and decoding run in a child process (webapp.videos.decode) started through
+webapp.sandbox: an address-space limit (INGEST_MAX_MEMORY_MB), a CPU-time limit and a
+wall-clock timer (INGEST_TIMEOUT_S) that kills the child's process group even if it never
+prints, so a hostile or hanging file is killed and marked failed, and never takes the
+server down. Pictures over INGEST_MAX_WIDTH x INGEST_MAX_HEIGHT are refused at probe time."""
 from __future__ import annotations
 
 import json
 import logging
 import os
 import shutil
-import subprocess
 import sys
 import tempfile
 import time
@@ -18,6 +20,7 @@ from celery import shared_task
 from django.conf import settings
 from django.core.files.storage import FileSystemStorage, default_storage
 
+from webapp.sandbox import Limits, spawn
 from webapp.videos.models import Video, VideoStatus
 
 log = logging.getLogger(__name__)
@@ -32,22 +35,45 @@ def _child(args: list[str]) -> list[str]:
     return [sys.executable, "-m", "webapp.videos.decode", *args]
 
 
+def _limits(wall_s: float) -> Limits:
+    return Limits(memory_mb=settings.INGEST_MAX_MEMORY_MB, cpu_s=settings.INGEST_MAX_CPU_S,
+                  wall_s=wall_s)
+
+
+def _resolution() -> list[str]:
+    return [str(settings.INGEST_MAX_WIDTH), str(settings.INGEST_MAX_HEIGHT)]
+
+
+def _messages(child):
+    """JSON messages from the child's stdout (garbage lines are skipped)."""
+    for line in child.lines():
+        try:
+            msg = json.loads(line)
+        except json.JSONDecodeError:
+            continue
+        if isinstance(msg, dict):
+            yield msg
+
+
 def probe_file(path: str) -> dict:
-    """Probe in a child process; returns the probe dict or raises IngestError(readable)."""
-    try:
-        proc = subprocess.run(
-            _child(["--probe", path]), capture_output=True, text=True, timeout=PROBE_TIMEOUT_S,
-            cwd=settings.BASE_DIR,
-        )
-    except subprocess.TimeoutExpired:
+    """Probe in a limited child process; returns the probe dict or raises
+    IngestError(readable)."""
+    with spawn(_child(["--probe", path, *_resolution()]), _limits(PROBE_TIMEOUT_S),
+               cwd=settings.BASE_DIR) as child:
+        result = None
+        for msg in _messages(child):
+            if "probe" in msg or "error" in msg:
+                result = msg
+        child.wait()
+    if result is not None and "probe" in result:
+        return result["probe"]
+    if result is not None:
+        raise IngestError(result["error"])
+    if child.timed_out:
         raise IngestError("the file took too long to open; it is probably not a valid video")
-    for line in reversed(proc.stdout.strip().splitlines()):
-        msg = json.loads(line)
-        if "probe" in msg:
-            return msg["probe"]
-        if "error" in msg:
-            raise IngestError(msg["error"])
-    log.warning("probe crashed (rc=%s): %s", proc.returncode, proc.stderr[-2000:])
+    log.warning("probe crashed (rc=%s): %s", child.proc.returncode, child.stderr_tail())
+    if "memory" in child.failure("x"):
+        raise IngestError(f"opening the file needed more than {settings.INGEST_MAX_MEMORY_MB} MB")
     raise IngestError("the file could not be read as a video")
 
 
@@ -75,20 +101,17 @@ def run_ingest(video_id: int) -> None:
     out_dir, in_place = _frames_dir(video)
     if in_place and out_dir.exists():
         shutil.rmtree(out_dir)
-    deadline = time.monotonic() + settings.INGEST_TIMEOUT_S
-    proc = subprocess.Popen(
-        _child([src, str(out_dir), str(settings.JPEG_QUALITY), str(settings.INGEST_MAX_FRAMES)]),
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=settings.BASE_DIR,
+    # The timer in the sandbox kills the child's process group at the deadline, even if
+    # it never prints; the loop below then ends.
+    child = spawn(
+        _child([src, str(out_dir), str(settings.JPEG_QUALITY), str(settings.INGEST_MAX_FRAMES),
+                *_resolution()]),
+        _limits(settings.INGEST_TIMEOUT_S), cwd=settings.BASE_DIR,
     )
     result: dict | None = None
     last_write = 0.0
     try:
-        assert proc.stdout is not None
-        for line in proc.stdout:
-            if time.monotonic() > deadline:
-                proc.kill()
-                raise IngestError(f"decoding took longer than {settings.INGEST_TIMEOUT_S} s")
-            msg = json.loads(line)
+        for msg in _messages(child):
             if "progress" in msg:
                 total = msg.get("total") or 0
                 pct = min(99.0, 100.0 * msg["progress"] / total) if total else 0.0
@@ -96,11 +119,15 @@ def run_ingest(video_id: int) -> None:
                 if now - last_write > 0.25:
                     Video.objects.filter(pk=video_id).update(progress=round(pct, 1))
                     last_write = now
-            else:
+            elif "manifest" in msg or "error" in msg:
                 result = msg
-        proc.wait(timeout=max(1.0, deadline - time.monotonic()))
+        child.wait()
+        if child.timed_out:
+            raise IngestError(f"decoding took longer than {settings.INGEST_TIMEOUT_S} s")
         if result is None:
-            raise IngestError("the decoder crashed on this file")
+            log.warning("decoder of video %s ended (rc=%s): %s", video_id,
+                        child.proc.returncode, child.stderr_tail())
+            raise IngestError(child.failure("the decoder"))
         if "error" in result:
             raise IngestError(result["error"])
         m = result["manifest"]
@@ -115,18 +142,19 @@ def run_ingest(video_id: int) -> None:
             duration=m["duration"], rotation=m["rotation"], timestamps=m["timestamps"],
         )
         log.info("ingested video %s: %s frames", video_id, m["num_frames"])
-    except (IngestError, subprocess.TimeoutExpired) as e:
-        proc.kill()
-        msg = str(e) if isinstance(e, IngestError) else "decoding timed out"
+    except IngestError as e:
+        child.kill()
+        msg = str(e)
         Video.objects.filter(pk=video_id).update(status=VideoStatus.FAILED, error=msg)
         log.warning("ingest of video %s failed: %s", video_id, msg)
     except Exception:
-        proc.kill()
+        child.kill()
         Video.objects.filter(pk=video_id).update(
             status=VideoStatus.FAILED, error="internal error while decoding (see server log)"
         )
         raise
     finally:
+        child.close()
         if src_is_temp:
             os.unlink(src)
         if not in_place:
