@@ -11,7 +11,10 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env("MASKFLOW_VAR_DIR", str(BASE_DIR / "var")))
 
 DEBUG = envbool("DEBUG", False)
-SECRET_KEY = env("SECRET_KEY") or "maskflow-insecure-dev-key-set-SECRET_KEY-in-production-0123456789"
+# The fallback keeps `make run` working with no env; `check --deploy` fails while it is in use
+# (maskflow.E001, webapp/accounts/checks.py).
+DEV_SECRET_KEY = "maskflow-insecure-dev-key-set-SECRET_KEY-in-production-0123456789"
+SECRET_KEY = env("SECRET_KEY") or DEV_SECRET_KEY
 ALLOWED_HOSTS = envlist("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1],testserver")
 CSRF_TRUSTED_ORIGINS = envlist("CSRF_TRUSTED_ORIGINS", "")
 
@@ -26,6 +29,7 @@ INSTALLED_APPS = [
     "rest_framework",
     "rest_framework.authtoken",
     "drf_spectacular",
+    "drf_spectacular_sidecar",
     "channels",
     "webapp.accounts",
     "webapp.projects",
@@ -112,6 +116,11 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_ACKS_LATE = False
 CELERY_TASK_DEFAULT_QUEUE = "cpu"
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# A broker that does not answer fails a publish within seconds instead of hanging a request.
+CELERY_BROKER_CONNECTION_TIMEOUT = 3
+CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 3}
+# A queued ingest/export that no worker has taken after this long says so (UI, API, log).
+JOB_PICKUP_WARN_S = envint("JOB_PICKUP_WARN_S", 30)
 
 # --- files -------------------------------------------------------------------------
 MEDIA_ROOT = Path(env("MEDIA_ROOT", str(VAR_DIR / "media")))
@@ -152,6 +161,11 @@ INGEST_TIMEOUT_S = envint("INGEST_TIMEOUT_S", 1800)
 INGEST_MAX_FRAMES = envint("INGEST_MAX_FRAMES", 100_000)
 JPEG_QUALITY = envint("JPEG_QUALITY", 90)
 
+# --- files and retention: export zips expire, exports are capped (webapp.exports.retention) --
+EXPORT_RETENTION_HOURS = envint("EXPORT_RETENTION_HOURS", 72)  # 0 = keep zips forever
+EXPORTS_MAX_ACTIVE_PER_USER = envint("EXPORTS_MAX_ACTIVE_PER_USER", 3)  # queued + running
+EXPORTS_MAX_KEPT_PER_VIDEO = envint("EXPORTS_MAX_KEPT_PER_VIDEO", 20)  # finished zips kept
+
 # --- untrusted files: limits of the sandboxed children (webapp.sandbox) ---------------
 # Videos larger than this (either orientation) are refused at probe time with a 400.
 INGEST_MAX_WIDTH = envint("INGEST_MAX_WIDTH", 3840)
@@ -172,13 +186,48 @@ SESSION_IDLE_TTL_S = envint("SESSION_IDLE_TTL_S", 1800)
 
 # --- auth and API ------------------------------------------------------------------
 AUTH_PASSWORD_VALIDATORS = [
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 8}},
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": envint("PASSWORD_MIN_LENGTH", 10)},
+    },
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 LOGIN_URL = "/login"
+# Failed sign-ins (POST /api/auth/login/ and /api/auth/token/) allowed per username and per
+# client address before 429 + Retry-After; "N/s|min|hour|day".
+LOGIN_RATE = env("LOGIN_RATE", "10/min")
+LOGIN_IP_RATE = env("LOGIN_IP_RATE", "30/min")
+# Reverse proxies in front that append to X-Forwarded-For (0: use the socket's address).
+NUM_PROXIES = envint("NUM_PROXIES", 0)
+# API tokens are refused ("token expired", 401) this long after they were issued; 0 = never.
+TOKEN_TTL_HOURS = envint("TOKEN_TTL_HOURS", 720)
+# REST JSON bodies nested deeper than this are a 400.
+JSON_MAX_DEPTH = envint("JSON_MAX_DEPTH", 64)
+# Plain-list endpoints (objects, prompts) return at most this many rows per request.
+LIST_MAX_ROWS = envint("LIST_MAX_ROWS", 10_000)
+# Login counters live in the cache: per process in the embedded default, shared in Redis.
+CACHES = (
+    {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": env("REALTIME_PREFIX", "mf") + "-cache",
+        }
+    }
+    if REDIS_URL
+    else {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+)
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "webapp.accounts.auth.ExpiringTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PARSER_CLASSES": [
+        "webapp.accounts.parsers.DepthLimitedJSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
@@ -191,6 +240,10 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Collaborative video segmentation with SAM 2",
     "VERSION": "0.1.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    # Swagger UI from drf-spectacular-sidecar's bundled files, never a CDN.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     "ENUM_NAME_OVERRIDES": {
         "VideoStatusEnum": "webapp.videos.models.VideoStatus",
@@ -207,7 +260,10 @@ USE_I18N = False
 USE_TZ = True
 
 # --- production hardening (manage.py check --deploy is clean with DEBUG=false) -------
-SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# Only behind a proxy that sets (and strips clients') X-Forwarded-Proto; otherwise any client
+# could claim https.
+TRUST_X_FORWARDED_PROTO = envbool("TRUST_X_FORWARDED_PROTO", False)
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if TRUST_X_FORWARDED_PROTO else None
 SECURE_SSL_REDIRECT = envbool("SECURE_SSL_REDIRECT", False)
 SESSION_COOKIE_SECURE = envbool("SECURE_COOKIES", not DEBUG and bool(env("SECRET_KEY")))
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE

@@ -46,7 +46,7 @@ for key, (n, w, h) in spec["videos"].items():
         default_storage.save(v.frame_path(i), ContentFile(buf.getvalue()))
     Video.objects.filter(pk=v.pk).update(status="ready", num_frames=n, width=w, height=h, fps=24)
     videos[key] = v.pk
-print("STACK" + json.dumps({"tokens": tokens, "videos": videos}))
+print("STACK" + json.dumps({"tokens": tokens, "videos": videos, "project": project.pk}))
 """
 
 
@@ -70,7 +70,7 @@ def services_up() -> bool:
 
 class Stack:
     def __init__(self, tmp: Path, workers: int = 2, users=None, videos=None, env=None,
-                 embedded: bool = False, sqlite: bool = False):
+                 embedded: bool = False, sqlite: bool = False, cpu_workers: int = 0):
         self.tmp = tmp
         self.tag = uuid.uuid4().hex[:8]
         self.db_name = f"mf_stack_{self.tag}"
@@ -79,7 +79,9 @@ class Stack:
         self.port = free_port()
         self.procs: list[subprocess.Popen] = []
         self.workers: list[subprocess.Popen] = []
+        self.cpu_workers: list[subprocess.Popen] = []
         self.n_workers = workers
+        self.n_cpu_workers = cpu_workers
         self.users = users or {"alice": "owner", "bob": "annotator", "vera": "viewer"}
         self.videos = videos or {"short": (24, 160, 120)}
         self.env = dict(
@@ -146,11 +148,14 @@ class Stack:
         out = self._run("manage.py", "shell", "-c", SETUP_SCRIPT, env={"STACK_SPEC": spec}).stdout
         info = json.loads(out[out.index("STACK") + 5:])
         self.tokens, self.video_ids = info["tokens"], {k: int(v) for k, v in info["videos"].items()}
+        self.project_id = info["project"]
         self._spawn(["-m", "uvicorn", "webapp.asgi:application", "--host", "127.0.0.1",
                      "--port", str(self.port), "--ws", "websockets", "--no-access-log"],
                     "server.log")
         for i in range(self.n_workers):
             self.add_worker()
+        for i in range(self.n_cpu_workers):
+            self.add_cpu_worker()
         if self.n_workers:
             self.wait_workers(self.n_workers)
         self._wait_http()
@@ -160,6 +165,20 @@ class Stack:
         w = self._spawn(["-m", "webapp.realtime.worker"], f"worker{len(self.workers)}.log")
         self.workers.append(w)
         return w
+
+    def add_cpu_worker(self) -> subprocess.Popen:
+        """An ingest/export worker, as `make worker WORKER_ARGS="--queues cpu"` starts it."""
+        w = self._spawn(["-m", "webapp.realtime.worker", "--queues", "cpu"],
+                        f"cpu{len(self.cpu_workers)}.log")
+        self.cpu_workers.append(w)
+        return w
+
+    def http(self, method: str, path: str, user: str = "alice", **kw):
+        import requests
+
+        kw.setdefault("timeout", 60)
+        return requests.request(method, self.base + path, **kw, headers={
+            "Authorization": f"Token {self.tokens[user]}", **kw.pop("headers", {})})
 
     def live_workers(self) -> list[str]:
         return self.redis().zrangebyscore(f"{self.prefix}:workers", time.time() - 1.5, "+inf")

@@ -3,6 +3,7 @@ from django.urls import reverse
 from rest_framework import serializers
 
 from webapp.exports.models import Evaluation, ExportFormat, ExportJob, ImportFormat, ImportJob
+from webapp.jobs import job_pickup_warning
 
 
 class ExportCreateSerializer(serializers.Serializer):
@@ -12,17 +13,30 @@ class ExportCreateSerializer(serializers.Serializer):
     include_frames = serializers.BooleanField(default=True)
 
 
-class ExportJobSerializer(serializers.ModelSerializer):
+class JobWarningMixin(serializers.Serializer):
+    warning = serializers.SerializerMethodField(
+        help_text="set while no worker has picked the queued job up for JOB_PICKUP_WARN_S")
+
+    def get_warning(self, job) -> str:
+        return job_pickup_warning(job)
+
+
+class ExportJobSerializer(JobWarningMixin, serializers.ModelSerializer):
     download_url = serializers.SerializerMethodField()
+    expired = serializers.BooleanField(
+        read_only=True, help_text="the zip was deleted (retention); status stays done")
+    expires_at = serializers.DateTimeField(
+        read_only=True, allow_null=True,
+        help_text="when the zip is or was deleted (EXPORT_RETENTION_HOURS after it finished)")
 
     class Meta:
         model = ExportJob
         fields = ["id", "format", "status", "progress", "error", "download_url", "options",
                   "project", "video", "size_bytes", "frames_written", "created_at",
-                  "finished_at"]
+                  "finished_at", "warning", "expired", "expires_at"]
 
     def get_download_url(self, job) -> str | None:
-        if job.status != "done" or not job.file:
+        if job.status != "done" or not job.file or job.expired:
             return None
         return reverse("exports:export-download", args=[job.pk])
 
@@ -32,11 +46,11 @@ class ImportCreateSerializer(serializers.Serializer):
     format = serializers.ChoiceField(choices=ImportFormat.choices)
 
 
-class ImportJobSerializer(serializers.ModelSerializer):
+class ImportJobSerializer(JobWarningMixin, serializers.ModelSerializer):
     class Meta:
         model = ImportJob
         fields = ["id", "format", "status", "progress", "error", "result", "video",
-                  "filename", "created_at", "finished_at"]
+                  "filename", "created_at", "finished_at", "warning"]
 
 
 class EvaluationCreateSerializer(serializers.Serializer):
@@ -52,12 +66,12 @@ class EvaluationCreateSerializer(serializers.Serializer):
     )
 
 
-class EvaluationSerializer(serializers.ModelSerializer):
+class EvaluationSerializer(JobWarningMixin, serializers.ModelSerializer):
     class Meta:
         model = Evaluation
         fields = ["id", "video", "status", "progress", "error", "reference", "candidate",
                   "options", "j_mean", "f_mean", "jf_mean", "result", "created_at",
-                  "finished_at"]
+                  "finished_at", "warning"]
 
 
 class EvaluationSummarySerializer(EvaluationSerializer):

@@ -13,11 +13,11 @@ from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from webapp.exports import tasks
+from webapp.exports import retention, tasks
 from webapp.exports.archive import ArchiveError
 from webapp.exports.evaluation import EvaluationError, select
 from webapp.exports.importer import open_reader
-from webapp.exports.models import Evaluation, ExportJob, ImportJob
+from webapp.exports.models import Evaluation, ExportJob, ImportJob, JobStatus
 from webapp.exports.serializers import (
     EvaluationCreateSerializer,
     EvaluationSerializer,
@@ -27,7 +27,7 @@ from webapp.exports.serializers import (
     ImportCreateSerializer,
     ImportJobSerializer,
 )
-from webapp.jobs import submit
+from webapp.jobs import BrokerUnavailable, submit
 from webapp.projects.access import project_for, require_role, video_for
 from webapp.projects.models import can
 from webapp.videos.models import VideoStatus
@@ -40,8 +40,18 @@ class PayloadTooLarge(APIException):
     default_detail = "the upload is larger than the limit"
 
 
-def _queue(task, pk: int) -> None:
-    transaction.on_commit(lambda: submit(task, pk))
+def _queue(task, job) -> None:
+    """Queue `job` once it is committed. With the broker down the job is failed with a
+    clear reason and the request answers 503 (BrokerUnavailable), never hangs."""
+    def go():
+        try:
+            submit(task, job.pk)
+        except BrokerUnavailable as exc:
+            type(job).objects.filter(pk=job.pk).update(
+                status=JobStatus.FAILED, error=f"not queued: {exc.detail}")
+            raise
+
+    transaction.on_commit(go)
 
 
 def _ready(video) -> None:
@@ -62,12 +72,21 @@ class VideoExportsView(APIView):
         s = ExportCreateSerializer(data=request.data)
         s.is_valid(raise_exception=True)
         _ready(video)
-        opts = dict(s.validated_data)
-        fmt = opts.pop("format")
-        job = ExportJob.objects.create(project=video.project, video=video, format=fmt,
-                                       options=opts, created_by=request.user)
-        _queue(tasks.run_export, job.pk)
+        job = _create_export(request.user, video.project, video, dict(s.validated_data))
         return Response(ExportJobSerializer(job).data, status=status.HTTP_201_CREATED)
+
+
+def _create_export(user, project, video, opts: dict) -> ExportJob:
+    """Create and queue an export within the user's limit (429 over it), and expire the
+    project's exports past their retention on the way (one query when there are none)."""
+    fmt = opts.pop("format")
+    with transaction.atomic():
+        retention.check_active(user)
+        retention.prune_expired(project)
+        job = ExportJob.objects.create(project=project, video=video, format=fmt,
+                                       options=opts, created_by=user)
+        _queue(tasks.run_export, job)
+    return job
 
 
 class ProjectExportsView(APIView):
@@ -84,11 +103,7 @@ class ProjectExportsView(APIView):
         project, _ = project_for(request.user, project_id, "export")
         s = ExportCreateSerializer(data=request.data)
         s.is_valid(raise_exception=True)
-        opts = dict(s.validated_data)
-        fmt = opts.pop("format")
-        job = ExportJob.objects.create(project=project, format=fmt, options=opts,
-                                       created_by=request.user)
-        _queue(tasks.run_export, job.pk)
+        job = _create_export(request.user, project, None, dict(s.validated_data))
         return Response(ExportJobSerializer(job).data, status=status.HTTP_201_CREATED)
 
 
@@ -106,10 +121,22 @@ class ExportDetailView(APIView):
         return Response(ExportJobSerializer(_export_for(request.user, pk)).data)
 
 
+class ExportExpired(APIException):
+    status_code = status.HTTP_410_GONE
+    default_code = "expired"
+    default_detail = "the export expired; start a new export"
+
+
 class ExportDownloadView(APIView):
     @extend_schema(responses={(200, "application/zip"): bytes})
     def get(self, request, pk):
         job = _export_for(request.user, pk)
+        if job.status == "done" and job.expired:
+            retention.expire(ExportJob.objects.filter(pk=job.pk))  # if no prune did yet
+            raise ExportExpired(
+                f"export {job.pk} expired at {job.expires_at:%Y-%m-%d %H:%M} UTC and its file "
+                f"was deleted (zips are kept {settings.EXPORT_RETENTION_HOURS} h, at most "
+                f"{settings.EXPORTS_MAX_KEPT_PER_VIDEO} per video); start a new export")
         if job.status != "done" or not job.file:
             raise NotFound(f"export {job.pk} has no file ({job.status})")
         try:
@@ -152,7 +179,7 @@ class VideoImportsView(APIView):
                                        filename=filename, created_by=request.user)
         job.upload = default_storage.save(f"imports/{job.pk}/{filename}", upload)
         job.save(update_fields=["upload"])
-        _queue(tasks.run_import, job.pk)
+        _queue(tasks.run_import, job)
         return Response(ImportJobSerializer(job).data, status=status.HTTP_201_CREATED)
 
 
@@ -195,7 +222,7 @@ class VideoEvaluationsView(APIView):
         ev = Evaluation.objects.create(video=video, reference=d["reference"],
                                        candidate=d["candidate"], options=opts,
                                        created_by=request.user)
-        _queue(tasks.run_evaluation, ev.pk)
+        _queue(tasks.run_evaluation, ev)
         return Response(EvaluationSerializer(ev).data, status=status.HTTP_201_CREATED)
 
 

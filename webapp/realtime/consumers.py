@@ -53,8 +53,23 @@ _watchdogs: dict[int, list] = {}  # video_id -> [task, local connections]
 def _reap(video_id: int) -> None:
     from webapp.realtime import leases
 
+    reg = leases.registry()
     leases.worker_lost(video_id, dispatch.control().reap(video_id))
-    dispatch.note_holder(video_id, *leases.registry().holder(video_id))
+    owner, alive = reg.holder(video_id)
+    if owner and not alive:
+        # The holder died: move the video to a live worker now, which answers the prompts
+        # acknowledged and not yet answered (Registry.assign); nobody has to click again.
+        try:
+            owner, alive = reg.assign(video_id), True
+        except ActionError:
+            pass  # no live worker: the next command says `unavailable`
+    before = dispatch.note_holder(video_id, owner, alive)
+    if before and alive and before != owner:
+        # This server may have routed commands to the dead holder from its cache after
+        # another server moved the lease (and dropped that queue): replay them too.
+        if not reg.alive(before):
+            reg.forget(before)
+        reg.catch_up(video_id, owner)
 
 
 async def _watchdog(video_id: int) -> None:

@@ -182,11 +182,14 @@ _holders: dict[int, tuple[str, float]] = {}
 HOLDER_FRESH_S = 1.5
 
 
-def note_holder(video_id: int, worker: str | None, alive: bool) -> None:
+def note_holder(video_id: int, worker: str | None, alive: bool) -> str | None:
+    """Cache the video's holder; returns the worker cached before (None if none)."""
+    before = _holders.get(video_id)
     if worker and alive:
         _holders[video_id] = (worker, time.monotonic())
     else:
         _holders.pop(video_id, None)
+    return before[0] if before else None
 
 
 def target(video_id: int) -> str | None:

@@ -244,14 +244,33 @@ class Registry:
         worker, prev = self.lease(video_id)
         if prev and prev != worker:
             log.warning("video %s moved from dead worker %s to %s", video_id, prev, worker)
-            self._worker_lost(video_id, prev)
+            self._worker_lost(video_id, prev, worker)
         return worker
 
-    def _worker_lost(self, video_id: int, dead: str) -> None:
+    def alive(self, worker: str) -> bool:
+        beat = client().zscore(self.workers_key, worker)
+        return beat is not None and beat >= time.time() - STALE_S
+
+    def forget(self, dead: str) -> None:
+        """Drop a dead worker's queue and counters: what it held replays elsewhere."""
+        client().delete(queue_name(dead), self.pending_key(dead))
+
+    def catch_up(self, video_id: int, worker: str) -> None:
+        """Have `worker` apply every stored prompt of the video whose result was never stored
+        (the prompt log is the truth), so an acknowledged click is answered without waiting
+        for another command."""
+        self.publish(worker, {"op": "prompt", "video_id": video_id, "seq": CATCH_UP_ALL,
+                              "reply_to": None}, background=False)
+
+    def _worker_lost(self, video_id: int, dead: str, heir: str) -> None:
         from webapp.realtime.dispatch import control
 
-        client().delete(queue_name(dead), self.pending_key(dead))  # its log replays elsewhere
+        self.forget(dead)
         worker_lost(video_id, control().reap(video_id))
+        self.catch_up(video_id, heir)
+
+
+CATCH_UP_ALL = 2**62  # a `prompt` command's seq meaning "every stored prompt"
 
 
 def worker_lost(video_id: int, markers: list[dict]) -> None:

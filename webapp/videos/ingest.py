@@ -163,4 +163,14 @@ def run_ingest(video_id: int) -> None:
 
 @shared_task(name="videos.ingest")
 def ingest_task(video_id: int) -> None:
-    run_ingest(video_id)
+    from webapp.videos.queue import mark_started
+
+    mark_started(video_id)
+    try:
+        run_ingest(video_id)
+    finally:
+        # --- storage cleanup (issue 12): a video deleted while it was decoding keeps no
+        # frames written after its delete's own cleanup listed frames/<id>/.
+        from webapp.storage_cleanup import remove_frames_if_video_gone
+
+        remove_frames_if_video_gone(video_id)

@@ -36,6 +36,11 @@ class Video(models.Model):
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )
     created_at = models.DateTimeField(auto_now_add=True)
+    # The ingest job's life: queued_at is set once the broker took it (null: not queued, e.g.
+    # the broker was down; the next look at the video queues it again), started_at once a
+    # worker began decoding.
+    queued_at = models.DateTimeField(null=True, blank=True)
+    started_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]

@@ -15,8 +15,9 @@ from rest_framework.views import APIView
 
 from webapp import jobs
 from webapp.projects.access import project_for, video_for
-from webapp.videos.ingest import IngestError, ingest_task, probe_file
-from webapp.videos.models import Video
+from webapp.videos import queue
+from webapp.videos.ingest import IngestError, probe_file
+from webapp.videos.models import Video, VideoStatus
 from webapp.videos.serializers import UploadSerializer, VideoDetailSerializer, VideoSerializer
 
 FRAME_CACHE = "private, max-age=31536000, immutable"
@@ -53,6 +54,10 @@ class ProjectVideosView(generics.ListAPIView):
         project, _ = project_for(self.request.user, self.kwargs["project_id"])
         return project.videos.all()
 
+    def list(self, request, *args, **kwargs):
+        queue.refresh(self.get_queryset().filter(status=VideoStatus.PROCESSING))
+        return super().list(request, *args, **kwargs)
+
     @extend_schema(request={"multipart/form-data": UploadSerializer}, responses={201: VideoSerializer})
     def post(self, request, project_id):
         project, _ = project_for(request.user, project_id, "manage")
@@ -77,7 +82,16 @@ class ProjectVideosView(generics.ListAPIView):
                 project=project, name=name, size_bytes=upload.size, uploaded_by=request.user
             )
             video.file.save(name, upload, save=True)
-            transaction.on_commit(lambda: jobs.submit(ingest_task, video.pk))
+        try:
+            queue.queue_ingest(video.pk)
+        except jobs.BrokerUnavailable as exc:
+            # The file is stored and the video listed; refresh() queues it once the broker
+            # answers again.
+            return Response({"detail": f"{exc.detail}; the upload is kept (video {video.pk}) and "
+                                       "its decoding is queued again when the queue answers",
+                             "video": VideoSerializer(Video.objects.get(pk=video.pk)).data},
+                            status=status.HTTP_503_SERVICE_UNAVAILABLE)
+        video.refresh_from_db()
         return Response(VideoSerializer(video).data, status=status.HTTP_201_CREATED)
 
 
@@ -85,6 +99,7 @@ class VideoDetailView(APIView):
     @extend_schema(responses={200: VideoDetailSerializer})
     def get(self, request, video_id):
         video, _ = video_for(request.user, video_id)
+        queue.refresh([video])
         return Response(VideoDetailSerializer(video).data)
 
     @extend_schema(request=VideoSerializer, responses={200: VideoSerializer})
@@ -98,18 +113,10 @@ class VideoDetailView(APIView):
     @extend_schema(responses={204: None})
     def delete(self, request, video_id):
         video, _ = video_for(request.user, video_id, "manage")
-        n, file = video.num_frames, video.file
-        frame_names = [video.frame_path(i) for i in range(n)]
+        # Its upload, every frame (listed, not counted), export zips and import uploads
+        # are deleted on commit by webapp.storage_cleanup's post_delete receivers.
         video.delete()
-        transaction.on_commit(lambda: _delete_files(file, frame_names))
         return Response(status=status.HTTP_204_NO_CONTENT)
-
-
-def _delete_files(file, frame_names) -> None:
-    if file:
-        file.delete(save=False)
-    for name in frame_names:
-        default_storage.delete(name)
 
 
 class FrameView(APIView):
