@@ -16,3 +16,9 @@ urlpatterns = [
     path("api/", include("webapp.exports.urls")),
     re_path(r"^(?:login|projects/\d+|videos/\d+)?/?$", spa_index, name="spa"),
 ]
+
+# Under /api/ an unmatched URL (e.g. /api/videos/abc/) or a crash answers JSON `{"detail"}`.
+handler400 = "webapp.accounts.handlers.bad_request"
+handler403 = "webapp.accounts.handlers.permission_denied"
+handler404 = "webapp.accounts.handlers.not_found"
+handler500 = "webapp.accounts.handlers.server_error"

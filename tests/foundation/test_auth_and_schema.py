@@ -28,7 +28,10 @@ def test_wrong_password_is_a_clear_401(make_user):
 def test_session_login_enforces_csrf_then_logout(make_user):
     make_user("alice")
     c = APIClient(enforce_csrf_checks=True)
-    resp = c.post("/api/auth/login/", {"username": "alice", "password": "alice-password"}, format="json")
+    # Sign-in is a session POST too: first the CSRF cookie, then its token in X-CSRFToken.
+    c.get("/api/auth/csrf/")
+    resp = c.post("/api/auth/login/", {"username": "alice", "password": "alice-password"},
+                  format="json", HTTP_X_CSRFTOKEN=c.cookies["csrftoken"].value)
     assert resp.status_code == 200 and resp.json()["username"] == "alice"
     assert c.get("/api/me/").status_code == 200
     token = c.cookies["csrftoken"].value

@@ -1,4 +1,8 @@
-"""Sign in (token or session), sign out, who am I, staff-only user creation, model info."""
+"""Sign in (token or session), sign out, who am I, staff-only user creation, model info.
+
+Sign-in answers 429 (Retry-After) after too many failures (webapp.accounts.throttle); session
+sign-in checks CSRF like any other session POST (GET /api/auth/csrf/ first); tokens expire
+after TOKEN_TTL_HOURS (webapp.accounts.auth)."""
 from django.conf import settings
 from django.contrib.auth import authenticate, login, logout
 from django.contrib.auth import get_user_model
@@ -8,17 +12,26 @@ from django.views.decorators.csrf import ensure_csrf_cookie
 from django.utils.decorators import method_decorator
 from drf_spectacular.utils import extend_schema
 from rest_framework import permissions, serializers, status
+from rest_framework.authentication import SessionAuthentication
 from rest_framework.authtoken.models import Token
 from rest_framework.exceptions import AuthenticationFailed
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from webapp.accounts.auth import fresh_token
+from webapp.accounts.fields import StrictCharField, StrictEmailField, StrictRegexField
+from webapp.accounts.throttle import (
+    check_login_allowed,
+    clear_login_failures,
+    record_login_failure,
+)
+
 User = get_user_model()
 
 
 class CredentialsSerializer(serializers.Serializer):
-    username = serializers.CharField(max_length=150)
-    password = serializers.CharField(max_length=512, trim_whitespace=False)
+    username = StrictCharField(max_length=150)
+    password = StrictCharField(max_length=512, trim_whitespace=False)
 
 
 class UserSerializer(serializers.ModelSerializer):
@@ -28,29 +41,35 @@ class UserSerializer(serializers.ModelSerializer):
 
 
 class NewUserSerializer(serializers.Serializer):
-    username = serializers.RegexField(r"^[\w.@+-]{1,150}$", max_length=150)
-    password = serializers.CharField(max_length=512, trim_whitespace=False)
-    email = serializers.EmailField(required=False, allow_blank=True)
+    username = StrictRegexField(r"^[\w.@+-]{1,150}$", max_length=150)
+    password = StrictCharField(max_length=512, trim_whitespace=False)
+    email = StrictEmailField(required=False, allow_blank=True)
 
     def validate_username(self, value):
         if User.objects.filter(username__iexact=value).exists():
             raise serializers.ValidationError("a user with that username already exists")
         return value
 
-    def validate_password(self, value):
+    def validate(self, attrs):
+        # The validators see the username and email (UserAttributeSimilarityValidator).
+        candidate = User(username=attrs.get("username", ""), email=attrs.get("email", ""))
         try:
-            validate_password(value)
+            validate_password(attrs["password"], user=candidate)
         except DjangoValidationError as e:
-            raise serializers.ValidationError(list(e.messages)) from None
-        return value
+            raise serializers.ValidationError({"password": list(e.messages)}) from None
+        return attrs
 
 
 def _authenticate(request):
     ser = CredentialsSerializer(data=request.data)
     ser.is_valid(raise_exception=True)
+    username = ser.validated_data["username"]
+    check_login_allowed(request, username)
     user = authenticate(request, **ser.validated_data)
     if user is None or not user.is_active:
+        record_login_failure(request, username)
         raise AuthenticationFailed("wrong username or password")
+    clear_login_failures(request, username)
     return user
 
 
@@ -61,26 +80,47 @@ class TokenView(APIView):
     @extend_schema(request=CredentialsSerializer, responses={200: dict})
     def post(self, request):
         user = _authenticate(request)
-        token, _ = Token.objects.get_or_create(user=user)
-        return Response({"token": token.key})
+        return Response({"token": fresh_token(user).key})
 
 
 class LoginView(APIView):
     permission_classes = [permissions.AllowAny]
+    # No pre-authentication: a sign-in stands alone. CSRF is checked for every session sign-in,
+    # anonymous ones included (DRF only checks it for an already signed-in session), so a
+    # cross-site form cannot sign the browser into the attacker's account.
+    authentication_classes: list = []
 
     @extend_schema(request=CredentialsSerializer, responses={200: UserSerializer})
     def post(self, request):
+        SessionAuthentication().enforce_csrf(request)
         user = _authenticate(request)
         login(request, user)
         return Response(UserSerializer(user).data)
 
 
 class LogoutView(APIView):
+    """Token auth: the token is deleted (revoked). Session auth: the session ends; the user's
+    API token, if any, stays (scripts of the same user keep working)."""
+
     permission_classes = [permissions.AllowAny]
 
     @extend_schema(request=None, responses={204: None})
     def post(self, request):
+        if isinstance(request.auth, Token):
+            request.auth.delete()
         logout(request)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+@method_decorator(ensure_csrf_cookie, name="dispatch")
+class CsrfView(APIView):
+    """Sets the `csrftoken` cookie (signed out too), for the sign-in form's X-CSRFToken."""
+
+    permission_classes = [permissions.AllowAny]
+    authentication_classes: list = []
+
+    @extend_schema(responses={204: None})
+    def get(self, request):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
