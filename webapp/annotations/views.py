@@ -1,6 +1,12 @@
-"""Read-only REST views of a video's masklets and masks (edits go over the websocket)."""
-from collections import defaultdict
+"""Read-only REST views of a video's masklets and masks (edits go over the websocket).
 
+Objects and prompts are plain lists, at most LIST_MAX_ROWS rows per request: `?limit=` (up to
+that cap) and `?offset=` (objects) or `?after_seq=` (prompts) read further; a list cut short
+says so with a `Link: <…>; rel="next"` header."""
+from collections import defaultdict
+from urllib.parse import urlencode
+
+from django.conf import settings
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers
 from rest_framework.exceptions import ValidationError
@@ -25,15 +31,51 @@ class MaskSerializer(serializers.ModelSerializer):
         fields = ["object_id", "frame", "rle", "score", "source"]
 
 
-def _frame_param(request) -> int | None:
-    """The `frame` query parameter as an int (None when absent); 400 when not a number."""
-    raw = request.query_params.get("frame")
+def _int_param(request, name: str, what: str, minimum: int | None = None) -> int | None:
+    """Query parameter `name` as an int (None when absent); 400 when not a number or too small."""
+    raw = request.query_params.get(name)
     if raw is None:
         return None
     try:
-        return int(raw)
+        value = int(raw)
     except ValueError:
-        raise ValidationError({"frame": [f"{raw!r} is not a frame number"]}) from None
+        raise ValidationError({name: [f"{raw!r} is not {what}"]}) from None
+    if minimum is not None and value < minimum:
+        raise ValidationError({name: [f"{name} must be at least {minimum}"]})
+    return value
+
+
+def _frame_param(request) -> int | None:
+    return _int_param(request, "frame", "a frame number")
+
+
+def _limit(request) -> int:
+    cap = settings.LIST_MAX_ROWS
+    limit = _int_param(request, "limit", "a number", minimum=1)
+    if limit is not None and limit > cap:
+        raise ValidationError({"limit": [f"limit must be at most {cap}"]})
+    return limit or cap
+
+
+def _page(request, rows, limit: int, next_params) -> Response:
+    """`rows` holds up to limit+1 items: the extra one only says that more follow."""
+    rows = list(rows)
+    resp_rows, more = rows[:limit], len(rows) > limit
+    resp = Response(resp_rows)
+    if more:
+        params = {k: v for k, v in request.query_params.items()}
+        params.update(next_params(resp_rows), limit=str(limit))
+        resp["Link"] = f'<{request.build_absolute_uri(request.path)}?{urlencode(params)}>; rel="next"'
+    return resp
+
+
+_LIMIT = OpenApiParameter(
+    "limit", int, required=False,
+    description=(
+        "rows per response (default and maximum: LIST_MAX_ROWS, 10000 unless configured); "
+        'a response cut short carries `Link: <url>; rel="next"`'
+    ),
+)
 
 
 class PromptSerializer(serializers.ModelSerializer):
@@ -48,24 +90,39 @@ class PromptsView(APIView):
     """The prompt log of live objects, in seq order; `?frame=N` narrows it to one frame."""
 
     @extend_schema(
-        parameters=[OpenApiParameter("frame", int, required=False)],
+        parameters=[
+            OpenApiParameter("frame", int, required=False),
+            OpenApiParameter("after_seq", int, required=False, description="prompts after this seq"),
+            _LIMIT,
+        ],
         responses={200: PromptSerializer(many=True)},
     )
     def get(self, request, video_id):
         video, _ = video_for(request.user, video_id)
+        limit = _limit(request)
         prompts = Prompt.objects.filter(video=video, object__deleted=False).select_related("user")
         frame = _frame_param(request)
         if frame is not None:
             prompts = prompts.filter(frame=frame)
-        return Response(PromptSerializer(prompts.order_by("seq"), many=True).data)
+        after = _int_param(request, "after_seq", "a seq")
+        if after is not None:
+            prompts = prompts.filter(seq__gt=after)
+        rows = PromptSerializer(prompts.order_by("seq")[: limit + 1], many=True).data
+        return _page(request, rows, limit, lambda page: {"after_seq": str(page[-1]["seq"])})
 
 
 class ObjectsView(APIView):
-    @extend_schema(responses={200: ObjectSerializer(many=True)})
+    @extend_schema(
+        parameters=[OpenApiParameter("offset", int, required=False), _LIMIT],
+        responses={200: ObjectSerializer(many=True)},
+    )
     def get(self, request, video_id):
         video, _ = video_for(request.user, video_id)
-        objects = video.masklets.filter(deleted=False).select_related("label")
-        return Response(ObjectSerializer(objects, many=True).data)
+        limit = _limit(request)
+        offset = _int_param(request, "offset", "a number", minimum=0) or 0
+        objects = video.masklets.filter(deleted=False).select_related("label").order_by("id")
+        rows = ObjectSerializer(objects[offset: offset + limit + 1], many=True).data
+        return _page(request, rows, limit, lambda page: {"offset": str(offset + limit)})
 
 
 class MasksView(APIView):
@@ -86,10 +143,16 @@ class MasksView(APIView):
         return Response(MaskSerializer(masks, many=True).data)
 
 
+class TimelineTrackSerializer(serializers.Serializer):
+    object_id = serializers.IntegerField()
+    mask_frames = serializers.ListField(child=serializers.IntegerField())
+    prompt_frames = serializers.ListField(child=serializers.IntegerField())
+
+
 class TimelineView(APIView):
     """Per object: the frames that have a mask and the frames that were prompted."""
 
-    @extend_schema(responses={200: dict})
+    @extend_schema(responses={200: TimelineTrackSerializer(many=True)})
     def get(self, request, video_id):
         video, _ = video_for(request.user, video_id)
         mask_frames: dict[int, list[int]] = defaultdict(list)
