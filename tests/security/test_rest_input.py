@@ -149,3 +149,11 @@ def test_objects_page_by_offset_and_prompts_by_after_seq(project_with_roles, cli
     assert [p["seq"] for p in last.json()] == [9] and "Link" not in last
     for bad in ["limit=0", "limit=x", "offset=-1"]:
         assert c.get(f"/api/videos/{many.pk}/objects/?{bad}").status_code == 400, bad
+
+
+def test_video_name_refuses_non_strings(project_with_roles, client_for, video):
+    _, users = project_with_roles
+    resp = client_for(users["owner"]).patch(f"/api/videos/{video.pk}/", {"name": 0}, format="json")
+    assert resp.status_code == 400 and "Not a valid string" in resp.json()["detail"]
+    video.refresh_from_db()
+    assert video.name == "v"

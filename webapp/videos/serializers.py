@@ -1,9 +1,10 @@
 from rest_framework import serializers
 
+from webapp.accounts.fields import StrictModelSerializer
 from webapp.videos.models import Video
 
 
-class VideoSerializer(serializers.ModelSerializer):
+class VideoSerializer(StrictModelSerializer):  # strict: {"name": 0} is a 400, not "0"
     class Meta:
         model = Video
         fields = [
