@@ -1,6 +1,9 @@
 """Export and import jobs, and stored J&F evaluations."""
+from datetime import datetime, timedelta
+
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 
 from webapp.annotations.models import Object
 from webapp.projects.models import Project
@@ -59,9 +62,14 @@ class ExportJob(Job):
     file = models.CharField(max_length=500, blank=True)  # storage name of the zip
     size_bytes = models.BigIntegerField(default=0)
     frames_written = models.PositiveIntegerField(default=0)
+    # Set when the zip was deleted: past EXPORT_RETENTION_HOURS, or beyond the
+    # EXPORTS_MAX_KEPT_PER_VIDEO newest of its video (webapp.exports.retention). The row stays
+    # (status `done`) so its history and a clear 410 outlive the file.
+    expired_at = models.DateTimeField(null=True, blank=True)
 
     class Meta(Job.Meta):
-        indexes = [models.Index(fields=["project", "-created_at"])]
+        indexes = [models.Index(fields=["project", "-created_at"]),
+                   models.Index(fields=["created_by", "status"], name="exportjob_user_status")]
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(status__in=[s.value for s in JobStatus]),
@@ -71,6 +79,22 @@ class ExportJob(Job):
 
     def __str__(self) -> str:
         return f"export {self.pk} ({self.format}, {self.status})"
+
+    @property
+    def expires_at(self) -> datetime | None:
+        """When the zip was or will be deleted (None: not done, or kept forever)."""
+        if self.expired_at:
+            return self.expired_at
+        hours = settings.EXPORT_RETENTION_HOURS
+        if self.status != JobStatus.DONE or not self.finished_at or hours <= 0:
+            return None
+        return self.finished_at + timedelta(hours=hours)
+
+    @property
+    def expired(self) -> bool:
+        """The zip is gone, or is past its retention and only waits for the next prune."""
+        at = self.expires_at
+        return at is not None and at <= timezone.now()
 
 
 class ImportJob(Job):
