@@ -123,4 +123,6 @@ export interface ExportJob {
   error: string;
   download_url: string | null;
   created_at?: string;
+  /** Set while no worker has picked the queued job up (e.g. no CPU worker is running). */
+  warning?: string;
 }

@@ -562,7 +562,10 @@ function ExportsCard({ project, videos }: { project: Project; videos: Video[] })
                 ) : j.status === "failed" ? (
                   <span className="form-error small">{j.error || "failed"}</span>
                 ) : (
-                  <ProgressBar value={j.progress ?? 0} label={j.status} />
+                  <>
+                    <ProgressBar value={j.progress ?? 0} label={j.status} />
+                    {j.warning && <div className="warning-text small">{j.warning}</div>}
+                  </>
                 )}
               </li>
             ))}
