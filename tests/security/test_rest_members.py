@@ -1,5 +1,7 @@
 """Member add (POST …/members/) applies the ownership rules of PATCH and DELETE, and refuses
 unknown and deactivated usernames with one answer."""
+import json
+
 import pytest
 
 from webapp.projects.models import Membership, Role
@@ -60,7 +62,8 @@ def test_member_add_does_not_tell_whether_a_username_exists(team, make_user):
     answers = []
     for username in ["ghost", "sleeper"]:
         resp = c["admin"].post(url, {"username": username, "role": "viewer"}, format="json")
-        answers.append((resp.status_code, resp.json()))
+        # The name is echoed; nothing else differs.
+        answers.append((resp.status_code, json.dumps(resp.json()).replace(username, "NAME")))
     assert answers[0] == answers[1] and answers[0][0] == 400
     # Refusals that depend on the role come before the lookup: same answer either way.
     make_user("real")

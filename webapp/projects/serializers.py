@@ -76,7 +76,8 @@ class MemberSerializer(StrictModelSerializer):
 
 # One answer for every username that cannot be added, so member add does not tell whether an
 # account exists (unknown and deactivated accounts alike).
-NO_SUCH_USER = "no active user with that username"
+def no_such_user(username: str) -> str:
+    return f"no active user named {username!r}"
 
 
 class MemberCreateSerializer(serializers.Serializer):

@@ -9,7 +9,6 @@ from rest_framework.views import APIView
 from webapp.projects.access import project_for
 from webapp.projects.models import PALETTE, LabelClass, Membership, Project, Role
 from webapp.projects.serializers import (
-    NO_SUCH_USER,
     LabelSerializer,
     MemberCreateSerializer,
     MemberSerializer,
@@ -17,6 +16,7 @@ from webapp.projects.serializers import (
     ProjectSerializer,
     RoleSerializer,
     active_user_named,
+    no_such_user,
     next_label_color,
 )
 
@@ -83,7 +83,7 @@ class MemberListView(APIView):
         description=(
             "Adds a member, or changes the role of an existing one under the same rules as "
             "PATCH. Unknown and deactivated usernames both get 400 "
-            f"`username: {NO_SUCH_USER}`."
+            "`username: no active user named '<username>'`."
         ),
     )
     def post(self, request, project_id):
@@ -95,7 +95,7 @@ class MemberListView(APIView):
         _check_grant(role, new_role)
         user = active_user_named(ser.validated_data["username"])
         if user is None:
-            raise ValidationError({"username": [NO_SUCH_USER]})
+            raise ValidationError({"username": [no_such_user(ser.validated_data["username"])]})
         with transaction.atomic():
             member = project.memberships.select_related("user").filter(user=user).first()
             if member is None:
