@@ -13,6 +13,7 @@ The limits are set by a tiny exec wrapper in the child (`python -c`), not by
 from __future__ import annotations
 
 import json
+import logging
 import os
 import signal
 import subprocess
@@ -39,6 +40,7 @@ if fsize:
 resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
 os.execv(sys.argv[4], sys.argv[4:])
 """
+log = logging.getLogger(__name__)
 MAX_RESULT_BYTES = 4 * 1024 * 1024  # what `call` reads back from a child's stdout
 
 
@@ -182,6 +184,8 @@ def call(target: str, payload, limits: Limits, what: str = "the child process", 
                 raise SandboxError(
                     f"{what} needed more than {limits.memory_mb} MB of memory and was stopped")
             raise SandboxError(msg["error"])
+    log.warning("%s (%s) ended without a result (rc=%s): %s", what, target,
+                child.proc.returncode, child.stderr_tail())
     raise SandboxError(child.failure(what))
 
 

@@ -137,12 +137,17 @@ def test_a_frame_past_the_end_fails_the_job_and_writes_nothing(make_video, annot
     assert not Object.objects.filter(video=video).exists()  # all or nothing
 
 
-def test_ytvis_of_another_size_is_a_400(make_video, annotator):
+def test_ytvis_of_another_size_fails_the_job_with_the_sizes(make_video, annotator):
+    # The JSON is parsed in the job's sandboxed child, never in the request (issue 12).
+    from webapp.exports.importer import run_import
+
     video = make_video()
     doc = {"videos": [{"id": 1, "width": 32, "height": 32, "file_names": ["v/00000.jpg"]}],
            "categories": [], "annotations": []}
     r = post(annotator, video, json.dumps(doc).encode(), fmt="ytvis", name="a.json")
-    assert r.status_code == 400 and "32x32" in r.json()["detail"]
+    assert r.status_code == 201
+    job = run_import(r.json()["id"])
+    assert job.status == "failed" and "32x32" in job.error
 
 
 def test_coco_polygons_and_uncompressed_rle_are_accepted(make_video, annotator,

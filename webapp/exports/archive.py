@@ -5,8 +5,10 @@ memory) and is then handed to `default_storage` in chunks, so memory stays bound
 whatever the video's length and S3 works the same as the local media dir.
 
 Reading treats every upload as hostile: names are checked for path traversal, links and
-encrypted entries are refused, and the entry count and the expanded size are capped,
-both as declared and as actually decompressed.
+encrypted entries are refused, and the entry count, the expanded size and each JSON
+document's size are capped, both as declared and as actually decompressed. The web request
+only runs `check_upload` (the zip's central directory, never an entry's content); entries
+are parsed in the import job's sandboxed child (webapp.exports.importer).
 """
 from __future__ import annotations
 
@@ -106,8 +108,19 @@ def limits() -> tuple[int, int, int]:
     return (
         getattr(settings, "IMPORT_MAX_FILES", 100_000),
         getattr(settings, "IMPORT_MAX_EXPANDED_MB", 4096) * 1024 * 1024,
-        getattr(settings, "IMPORT_MAX_JSON_MB", 512) * 1024 * 1024,
+        getattr(settings, "IMPORT_MAX_JSON_MB", 64) * 1024 * 1024,
     )
+
+
+def _mb(n: int) -> str:
+    return f"{n / (1024 * 1024):.0f} MB" if n >= 1024 * 1024 else f"{n} bytes"
+
+
+def check_upload(fileobj: IO[bytes], filename: str = "") -> None:
+    """The cheap checks a web request may run: the file's type, and for a zip its central
+    directory (entry count, declared sizes, names, links, encryption). Reads no entry."""
+    SafeArchive(fileobj, filename, lazy=True)
+    fileobj.seek(0)
 
 
 _DRIVE = re.compile(r"^[A-Za-z]:")
@@ -129,8 +142,11 @@ class SafeArchive:
     time, each through a counting reader that enforces the expanded-size budget.
     """
 
-    def __init__(self, fileobj: IO[bytes], filename: str = "") -> None:
-        self.max_files, self.max_bytes, self.max_json = limits()
+    def __init__(self, fileobj: IO[bytes], filename: str = "", lazy: bool = False,
+                 caps: tuple[int, int, int] | None = None) -> None:
+        """`lazy`: check without reading a bare JSON document; `caps` overrides limits()
+        (the sandboxed child gets them from its parent, not from settings)."""
+        self.max_files, self.max_bytes, self.max_json = caps or limits()
         self._read_total = 0
         self._bare: bytes | None = None
         self.zip: zipfile.ZipFile | None = None
@@ -140,10 +156,14 @@ class SafeArchive:
         if head[:2] == b"PK":
             self._open_zip(fileobj)
         elif head.lstrip()[:1] in (b"{", b"[") or filename.lower().endswith(".json"):
-            data = fileobj.read(self.max_json + 1)
-            if len(data) > self.max_json:
-                raise ArchiveError("the JSON document is larger than the import limit")
-            self._bare = data
+            fileobj.seek(0, io.SEEK_END)
+            size = fileobj.tell()
+            fileobj.seek(0)
+            if size > self.max_json:
+                raise ArchiveError(self._json_too_large(filename or "the JSON document", size))
+            self._bare = b"" if lazy else fileobj.read(self.max_json + 1)
+            if len(self._bare) > self.max_json:
+                raise ArchiveError(self._json_too_large(filename or "the JSON document", size))
             self.members = {posixpath.basename(filename) or "annotations.json": None}  # type: ignore[dict-item]
         else:
             raise ArchiveError("the upload is neither a zip archive nor a JSON document")
@@ -169,11 +189,17 @@ class SafeArchive:
             if info.is_dir():
                 continue
             declared += info.file_size
+            if name.lower().endswith(".json") and info.file_size > self.max_json:
+                raise ArchiveError(self._json_too_large(name, info.file_size))
             if declared > self.max_bytes:
                 raise ArchiveError(
                     f"the archive expands to more than {self.max_bytes // (1024 * 1024)} MB"
                 )
             self.members[name] = info
+
+    def _json_too_large(self, name: str, size: int) -> str:
+        return (f"{name} is {_mb(size)} of JSON, more than the {_mb(self.max_json)} limit "
+                "(IMPORT_MAX_JSON_MB)")
 
     def names(self) -> list[str]:
         return sorted(self.members)
@@ -201,6 +227,8 @@ class SafeArchive:
             return json.loads(data)
         except (UnicodeDecodeError, json.JSONDecodeError) as e:
             raise ArchiveError(f"{name} is not valid JSON: {e}") from None
+        except RecursionError:
+            raise ArchiveError(f"{name} is nested too deeply") from None
 
     def stream(self, name: str) -> IO[bytes]:
         return io.BytesIO(self.read(name))

@@ -26,6 +26,17 @@ class EvaluationError(ValueError):
     """A bad request; the message is shown to the user."""
 
 
+MAX_ID = 2**63 - 1  # database ids are 64-bit; anything larger cannot exist
+
+
+def _id(value, what: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise EvaluationError(f"{what} must be an integer id, not {type(value).__name__} {value!r:.40}")
+    if not 0 < value <= MAX_ID:
+        raise EvaluationError(f"{what} {value!r:.40} is not a valid id")
+    return value
+
+
 def select(video, selector) -> list[Object]:
     if not isinstance(selector, dict) or len(selector) != 1:
         raise EvaluationError(
@@ -34,17 +45,23 @@ def select(video, selector) -> list[Object]:
     (kind, value), = selector.items()
     live = Object.objects.filter(video=video, deleted=False)
     if kind == "import":
+        value = _id(value, "import")
         job = ImportJob.objects.filter(pk=value, video=video).first()
         if job is None:
             raise EvaluationError(f"import {value} does not belong to this video")
         qs = live.filter(pk__in=job.created_objects.values("pk"))
     elif kind == "user":
+        if not isinstance(value, str) or not value:
+            raise EvaluationError("user must be a username (a string)")
         # What the user drew, not what they imported (imports are sets of their own).
         imported = ImportJob.created_objects.through.objects.values("object_id")
         qs = live.filter(created_by__username=value).exclude(pk__in=imported)
     elif kind == "objects":
-        if not isinstance(value, list) or not all(isinstance(v, int) for v in value):
+        if not isinstance(value, list) or not all(
+                isinstance(v, int) and not isinstance(v, bool) for v in value):
             raise EvaluationError("objects must be a list of object ids")
+        for v in value:
+            _id(v, "object")
         qs = live.filter(pk__in=value)
         if qs.count() != len(set(value)):
             raise EvaluationError("some objects do not exist in this video")

@@ -1,9 +1,16 @@
-"""Run one import job: read the stored upload through SafeArchive and a format reader,
-then create the objects and masks (source `import`) in one transaction."""
+"""Run one import job: parse the stored upload through SafeArchive and a format reader in
+a sandboxed child (memory, CPU and wall-clock limits: IMPORT_MAX_MEMORY_MB,
+IMPORT_MAX_CPU_S, IMPORT_TIMEOUT_S), which writes the tracks and RLE masks it found to a
+file; then create the objects and masks (source `import`) in one transaction here."""
 from __future__ import annotations
 
+import json
 import logging
+import os
+import shutil
+import tempfile
 
+from django.conf import settings
 from django.core.files.storage import default_storage
 from django.db import transaction
 from django.utils import timezone
@@ -11,19 +18,71 @@ from django.utils import timezone
 from webapp.annotations.models import FrameMask, MaskSource, Object
 from webapp.annotations.seq import next_seq
 from webapp.exports import masks as M
-from webapp.exports.archive import ArchiveError, SafeArchive
-from webapp.exports.formats import READERS
-from webapp.exports.formats.base import UNLABELED, dir_name
+from webapp.exports.archive import ArchiveError, limits
+from webapp.exports.formats.base import UNLABELED
+from webapp.exports.formats.reader import Track
 from webapp.exports.models import ImportJob, JobStatus
 from webapp.projects.models import PALETTE, LabelClass
+from webapp.sandbox import Limits, SandboxError, call
 
 log = logging.getLogger(__name__)
 BATCH = 1000
 
 
-def open_reader(fmt: str, fileobj, filename: str, video):
-    archive = SafeArchive(fileobj, filename)
-    return READERS[fmt](archive, video, dir_name(video, set()))
+class ParsedReader:
+    """The child's output file read back as a reader: `tracks` (declared ones first),
+    then `masks()` in the child's order; tracks met on the way are added as they come."""
+
+    def __init__(self, path: str) -> None:
+        self._f = open(path)
+        self.tracks: dict[int, Track] = {}
+        self._next = None
+        for line in self._f:
+            rec = json.loads(line)
+            if isinstance(rec, dict):
+                self._add(rec)
+            else:
+                self._next = rec
+                break
+
+    def _add(self, rec: dict) -> None:
+        self.tracks[rec["t"]] = Track(rec["key"], rec["name"], rec["category"])
+
+    def masks(self):
+        if self._next is not None:
+            yield tuple(self._next)
+        for line in self._f:
+            rec = json.loads(line)
+            if isinstance(rec, dict):
+                self._add(rec)
+            else:
+                yield tuple(rec)
+
+    def close(self) -> None:
+        self._f.close()
+
+
+def _parse_in_child(job: ImportJob, workdir: str) -> ParsedReader:
+    try:
+        src = default_storage.path(job.upload)
+    except NotImplementedError:  # remote storage: a local copy for the child
+        src = os.path.join(workdir, "upload")
+        with default_storage.open(job.upload, "rb") as f, open(src, "wb") as out:
+            shutil.copyfileobj(f, out, 1 << 20)
+    out = os.path.join(workdir, "parsed.jsonl")
+    video = job.video
+    payload = {
+        "format": job.format, "path": src, "filename": job.filename, "out": out,
+        "caps": list(limits()),
+        "settings": {"IMPORT_MAX_PIXELS": settings.IMPORT_MAX_PIXELS},
+        "video": {"pk": video.pk, "name": video.name, "num_frames": video.num_frames,
+                  "width": video.width, "height": video.height},
+    }
+    lim = Limits(memory_mb=settings.IMPORT_MAX_MEMORY_MB, cpu_s=settings.IMPORT_MAX_CPU_S,
+                 wall_s=settings.IMPORT_TIMEOUT_S, file_mb=settings.IMPORT_MAX_EXPANDED_MB)
+    call("webapp.exports.parse_child:parse_upload", payload, lim, what="reading the upload",
+         cwd=str(settings.BASE_DIR))
+    return ParsedReader(out)
 
 
 def run_import(job_id: int) -> ImportJob:
@@ -32,14 +91,17 @@ def run_import(job_id: int) -> ImportJob:
         return job
     ImportJob.objects.filter(pk=job.pk).update(status=JobStatus.RUNNING, started_at=timezone.now())
     try:
-        with default_storage.open(job.upload, "rb") as f:
-            reader = open_reader(job.format, f, job.filename, job.video)
-            result = _store(job, reader)
+        with tempfile.TemporaryDirectory(prefix=f"maskflow-import-{job.pk}-") as workdir:
+            reader = _parse_in_child(job, workdir)
+            try:
+                result = _store(job, reader)
+            finally:
+                reader.close()
         ImportJob.objects.filter(pk=job.pk).update(
             status=JobStatus.DONE, progress=100.0, result=result, finished_at=timezone.now()
         )
         _announce(job, result["object_ids"])
-    except ArchiveError as e:
+    except (ArchiveError, SandboxError) as e:
         _fail(job, str(e))
     except Exception as e:
         log.exception("import %s failed", job.pk)
@@ -74,7 +136,8 @@ def _store(job: ImportJob, reader) -> dict:
                 if msg not in warnings:
                     warnings.append(msg)
             n = existing + len(objects)
-            name = (t.name if t else None) or (f"{category} {key}" if category else f"imported {key}")
+            shown = t.key if t else key  # the track's id in the file
+            name = (t.name if t else None) or (f"{category} {shown}" if category else f"imported {shown}")
             obj = Object.objects.create(
                 video=video, label=label, name=str(name)[:200],
                 color=label.color if label else PALETTE[n % len(PALETTE)],

@@ -14,9 +14,8 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from webapp.exports import retention, tasks
-from webapp.exports.archive import ArchiveError
+from webapp.exports.archive import ArchiveError, check_upload
 from webapp.exports.evaluation import EvaluationError, select
-from webapp.exports.importer import open_reader
 from webapp.exports.models import Evaluation, ExportJob, ImportJob, JobStatus
 from webapp.exports.serializers import (
     EvaluationCreateSerializer,
@@ -167,10 +166,11 @@ class VideoImportsView(APIView):
         if upload.size > settings.MAX_UPLOAD_MB * 1024 * 1024:
             raise PayloadTooLarge(f"the upload is larger than {settings.MAX_UPLOAD_MB} MB")
         fmt = s.validated_data["format"]
-        # Structure, names, caps and the video's size are checked now, for a clear 400;
-        # the masks themselves are read in the background job.
+        # Only cheap checks here, for a clear 400: the file type, and for a zip its central
+        # directory (entry count, declared sizes, JSON size, names, links). The content is
+        # parsed in the import job's sandboxed child, never in the request.
         try:
-            open_reader(fmt, upload, upload.name or "", video)
+            check_upload(upload, upload.name or "")
         except ArchiveError as e:
             raise ValidationError({"detail": str(e)}) from None
         upload.seek(0)

@@ -7,7 +7,8 @@ import json
 from webapp.exports import masks as M
 from webapp.exports.archive import ArchiveError, SafeArchive
 from webapp.exports.formats.base import ExportPlan, Progress, readme
-from webapp.exports.formats.reader import Reader, frame_from_name, to_rle
+from webapp.exports.formats.reader import (Reader, as_int, frame_from_name, to_rle, track_key,
+                                           want_list_of)
 from webapp.exports.formats.ytvis import find_json
 
 JSON_NAME = "annotations.json"
@@ -76,35 +77,46 @@ class CocoReader(Reader):
         super().__init__(video)
         name, doc = find_json(archive, "images", (JSON_NAME,))
         self.where = name
-        images = doc.get("images") or []
-        videos = doc.get("videos") or []
+        images = want_list_of(doc.get("images"), dict, f"{name}: images")
+        videos = want_list_of(doc.get("videos"), dict, f"{name}: videos")
         if videos:
             by_name = {str(v.get("name") or v.get("id")): v for v in videos}
             chosen = by_name[self.choose(list(by_name), export_name, video.name)]
             images = [im for im in images if im.get("video_id") == chosen.get("id")]
         self.images: dict = {}
         for i, im in enumerate(images):
+            where = f"{name}: image {im.get('id')!r:.40}"
             frame = im.get("frame_index", im.get("frame_id"))
             if frame is None:
                 frame = frame_from_name(str(im.get("file_name", "")), i)
-            h, w = int(im.get("height") or 0), int(im.get("width") or 0)
+            h = as_int(im.get("height"), f"{where} height", 0)
+            w = as_int(im.get("width"), f"{where} width", 0)
             if (h, w) != (video.height, video.width):
                 raise ArchiveError(f"{name}: image {im.get('id')} is {w}x{h} but the video is "
                                    f"{video.width}x{video.height}")
-            self.images[im.get("id")] = int(frame)
-        cats = {c.get("id"): c.get("name") for c in doc.get("categories") or []}
+            self.images[track_key(im.get("id"), f"{where} id")] = as_int(frame, f"{where} frame")
+        cats = {c.get("id"): c.get("name")
+                for c in want_list_of(doc.get("categories"), dict, f"{name}: categories")}
         self.anns = []
-        for a in doc.get("annotations") or []:
-            if a.get("image_id") not in self.images:
+        for a in want_list_of(doc.get("annotations"), dict, f"{name}: annotations"):
+            image_id = a.get("image_id")
+            if not isinstance(image_id, (int, str)) or image_id not in self.images:
                 continue
             if "segmentation" not in a:
                 raise ArchiveError(f"{name}: annotation {a.get('id')} has no segmentation")
+            where = f"{name}: annotation {a.get('id')!r:.40}"
             key = a.get("track_id", a.get("instance_id"))
-            key = ("track", key) if key is not None else ("ann", a.get("id"))
-            self.anns.append((self.images[a["image_id"]], key, a))
+            key = (("track", track_key(key, f"{where} track_id")) if key is not None
+                   else ("ann", track_key(a.get("id"), f"{where} id")))
+            category = cats.get(a.get("category_id")) if isinstance(
+                a.get("category_id"), (int, str)) else None
+            self.anns.append((self.images[image_id], key, a))
+            a["_category"] = category
         self.anns.sort(key=lambda t: t[0])
         for _, key, a in sorted(self.anns, key=lambda t: (str(t[1][0]), _num(t[1][1]))):
-            self.declare(key, a.get("name"), cats.get(a.get("category_id")))
+            label = a.get("name")
+            self.declare(key, label if isinstance(label, str) else None,
+                         a["_category"] if isinstance(a["_category"], str) else None)
 
     def masks(self):
         h, w = self.video.height, self.video.width

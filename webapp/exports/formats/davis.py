@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import re
+import struct
 
 import numpy as np
 from PIL import Image
@@ -14,6 +15,14 @@ from webapp.exports.formats.base import ExportError, ExportPlan, Progress, readm
 from webapp.exports.formats.reader import Reader
 
 VOID = 255  # DAVIS marks ignored pixels with 255; import skips them
+
+
+def max_pixels() -> int:
+    """Pixels of one mask image (IMPORT_MAX_PIXELS, else the video resolution limit)."""
+    from django.conf import settings
+
+    return int(getattr(settings, "IMPORT_MAX_PIXELS", 0)
+               or getattr(settings, "INGEST_MAX_WIDTH", 3840) * getattr(settings, "INGEST_MAX_HEIGHT", 2160))
 
 
 def _png(index: np.ndarray) -> bytes:
@@ -85,24 +94,44 @@ class DavisReader(Reader):
             raise ArchiveError("no Annotations/<video>/<frame>.png masks found in the archive")
         folder = self.choose(list(by_video), export_name)
         self.archive = archive
+        self.max_pixels = max_pixels()
+        # PIL refuses (DecompressionBombError) far past its own limit; keep it at ours.
+        Image.MAX_IMAGE_PIXELS = self.max_pixels
         self.files = sorted(by_video[folder])
         meta_objects: dict = {}
         meta_names = [n for n in archive.names() if n.rsplit("/", 1)[-1] == "meta.json"]
         if meta_names:
             meta = archive.read_json(meta_names[0])
-            meta_objects = (((meta or {}).get("videos") or {}).get(folder) or {}).get("objects") or {}
+            # meta.json only names the objects: a part of the wrong shape is ignored.
+            videos = meta.get("videos") if isinstance(meta, dict) else None
+            entry = videos.get(folder) if isinstance(videos, dict) else None
+            meta_objects = entry.get("objects") if isinstance(entry, dict) else None
+            meta_objects = meta_objects if isinstance(meta_objects, dict) else {}
         for key in sorted(meta_objects, key=lambda k: int(k) if str(k).isdigit() else 10**9):
             if str(key).isdigit() and 0 < int(key) < VOID:
-                info = meta_objects[key] or {}
-                self.declare(int(key), info.get("name"), info.get("category"))
+                info = meta_objects[key] if isinstance(meta_objects[key], dict) else {}
+                name, category = info.get("name"), info.get("category")
+                self.declare(int(key), name if isinstance(name, str) else None,
+                             category if isinstance(category, str) else None)
+
+    def _check_pixels(self, name: str, width: int, height: int) -> None:
+        if width * height > self.max_pixels:
+            raise ArchiveError(
+                f"{name} is {width}x{height} ({width * height} pixels), more than the limit "
+                f"of {self.max_pixels} pixels (IMPORT_MAX_PIXELS)"
+            )
 
     def masks(self):
         h, w = self.video.height, self.video.width
         for frame, name in self.files:
             self.check_frame(frame, name)
             try:
-                img = Image.open(self.archive.stream(name))
-                size = img.size
+                data = self.archive.read(name)
+                if data[:8] == b"\x89PNG\r\n\x1a\n" and data[12:16] == b"IHDR":
+                    self._check_pixels(name, *struct.unpack(">II", data[16:24]))
+                img = Image.open(io.BytesIO(data))
+                size = img.size  # from the header: nothing is decoded yet
+                self._check_pixels(name, *size)
                 if size != (w, h):
                     raise ArchiveError(
                         f"{name} is {size[0]}x{size[1]} but the video is {w}x{h}"
@@ -112,6 +141,9 @@ class DavisReader(Reader):
                 index = np.asarray(img)
             except ArchiveError:
                 raise
+            except Image.DecompressionBombError:
+                raise ArchiveError(f"{name} has more than the limit of {self.max_pixels} pixels "
+                                   "(IMPORT_MAX_PIXELS)") from None
             except Exception as e:  # PIL raises many kinds on a broken file
                 raise ArchiveError(f"{name} is not a readable PNG: {e}") from None
             for n in np.unique(index):

@@ -57,6 +57,61 @@ class Reader:
         )
 
 
+_KINDS = {dict: "an object", list: "a list", str: "a string", int: "an integer"}
+
+
+def want(value, kind: type, where: str, optional: bool = False):
+    """`value` if it is of JSON type `kind` (None allowed when `optional`), else a
+    readable ArchiveError naming where in the document it is."""
+    if value is None and optional:
+        return None
+    if kind is int and isinstance(value, bool) or not isinstance(value, kind):
+        raise ArchiveError(f"{where} must be {_KINDS.get(kind, kind.__name__)}, "
+                           f"not {_json_type(value)}")
+    return value
+
+
+def want_list_of(value, kind: type, where: str) -> list:
+    """A list (None = empty) whose items are all of `kind`."""
+    items = want(value, list, where, optional=True) or []
+    for i, item in enumerate(items):
+        want(item, kind, f"{where}[{i}]")
+    return items
+
+
+def as_int(value, where: str, default: int | None = None) -> int:
+    """An integer field: an int, or a string of digits; a readable error otherwise."""
+    if value is None and default is not None:
+        return default
+    if isinstance(value, bool) or not isinstance(value, (int, str, float)):
+        raise ArchiveError(f"{where} must be an integer, not {_json_type(value)}")
+    try:
+        n = int(value)
+    except (TypeError, ValueError, OverflowError):
+        raise ArchiveError(f"{where} must be an integer, not {value!r:.40}") from None
+    if isinstance(value, float) and n != value:
+        raise ArchiveError(f"{where} must be an integer, not {value!r}")
+    if not -2**31 < n < 2**31:
+        raise ArchiveError(f"{where} is out of range ({value!r:.40})")
+    return n
+
+
+def track_key(value, where: str):
+    """A track id usable as a key: an integer or a string."""
+    if isinstance(value, bool) or not isinstance(value, (int, str)):
+        raise ArchiveError(f"{where} must be an integer or a string, not {_json_type(value)}")
+    return value
+
+
+def _json_type(value) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "a boolean"
+    return {dict: "an object", list: "a list", str: "a string", int: "an integer",
+            float: "a number"}.get(type(value), type(value).__name__)
+
+
 def to_rle(seg, height: int, width: int, where: str) -> dict | None:
     """A COCO/YTVIS segmentation (compressed or uncompressed RLE, or polygons) → our RLE.
     None for a null segmentation."""

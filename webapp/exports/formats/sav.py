@@ -9,9 +9,10 @@ from webapp.annotations.models import FrameMask, MaskSource
 from webapp.exports import masks as M
 from webapp.exports.archive import ArchiveError, SafeArchive
 from webapp.exports.formats.base import ExportPlan, Progress, readme
-from webapp.exports.formats.reader import Reader, to_rle
+from webapp.exports.formats.reader import Reader, as_int, to_rle, track_key, want
 
 SAV_STRIDE = 4  # SA-V annotates every 4th frame of its 24 fps videos (6 fps)
+MAX_MASKLETS = 100_000  # a declared masklet_num beyond this is refused, not allocated
 
 
 def _dump(obj) -> bytes:
@@ -124,32 +125,49 @@ class SavReader(Reader):
         if not docs:
             raise ArchiveError("no SA-V JSON (with 'masklet') found in the upload")
         self.where, doc = docs[self.choose(list(docs), export_name, video.name)]
+        w_ = self.where
         h, w = doc.get("video_height"), doc.get("video_width")
-        if h is not None and w is not None and (int(h), int(w)) != (video.height, video.width):
-            raise ArchiveError(f"{self.where}: video is {int(w)}x{int(h)} but this video is "
-                               f"{video.width}x{video.height}")
+        if h is not None and w is not None:
+            h, w = as_int(h, f"{w_}: video_height"), as_int(w, f"{w_}: video_width")
+            if (h, w) != (video.height, video.width):
+                raise ArchiveError(f"{w_}: video is {w}x{h} but this video is "
+                                   f"{video.width}x{video.height}")
         self.rows = doc.get("masklet") or []
         if not isinstance(self.rows, list):
-            raise ArchiveError(f"{self.where}: 'masklet' must be a list of per-frame lists")
-        frames = doc.get("annotated_frames")
+            raise ArchiveError(f"{w_}: 'masklet' must be a list of per-frame lists")
+        frames = want(doc.get("annotated_frames"), list, f"{w_}: annotated_frames", optional=True)
         if frames is None:
             stride = doc.get("frame_stride")
             if stride is None:
                 # SA-V itself: every 4th frame, unless every frame is annotated.
                 stride = 1 if len(self.rows) == video.num_frames else SAV_STRIDE
-            frames = [i * int(stride) for i in range(len(self.rows))]
+            stride = as_int(stride, f"{w_}: frame_stride")
+            if stride < 1:
+                raise ArchiveError(f"{w_}: frame_stride must be at least 1")
+            frames = [i * stride for i in range(len(self.rows))]
         if len(frames) != len(self.rows):
-            raise ArchiveError(f"{self.where}: {len(frames)} annotated frames for "
+            raise ArchiveError(f"{w_}: {len(frames)} annotated frames for "
                                f"{len(self.rows)} masklet rows")
-        self.frames = [int(f) for f in frames]
-        ids = doc.get("masklet_id")
-        count = doc.get("masklet_num") or (len(self.rows[0]) if self.rows else 0)
-        ids = ids if isinstance(ids, list) else list(range(int(count)))
-        names_ = doc.get("masklet_name") or [None] * len(ids)
-        cats = doc.get("masklet_category") or [None] * len(ids)
+        self.frames = [as_int(f, f"{w_}: annotated_frames[{i}]") for i, f in enumerate(frames)]
+        ids = want(doc.get("masklet_id"), list, f"{w_}: masklet_id", optional=True)
+        if ids is None:
+            first = self.rows[0] if self.rows else []
+            count = doc.get("masklet_num")
+            count = as_int(count, f"{w_}: masklet_num") if count is not None else (
+                len(first) if isinstance(first, list) else 0)
+            if not 0 <= count <= MAX_MASKLETS:
+                raise ArchiveError(f"{w_}: masklet_num {count} is outside 0..{MAX_MASKLETS}")
+            ids = list(range(count))
+        ids = [track_key(k, f"{w_}: masklet_id[{i}]") for i, k in enumerate(ids)]
+        names_ = want(doc.get("masklet_name"), list, f"{w_}: masklet_name", optional=True) or []
+        cats = want(doc.get("masklet_category"), list, f"{w_}: masklet_category",
+                    optional=True) or []
         self.ids = ids
         for i, key in enumerate(ids):
-            self.declare(key, names_[i] if i < len(names_) else None, cats[i] if i < len(cats) else None)
+            name = names_[i] if i < len(names_) else None
+            cat = cats[i] if i < len(cats) else None
+            self.declare(key, name if isinstance(name, str) else None,
+                         cat if isinstance(cat, str) else None)
 
     def masks(self):
         h, w = self.video.height, self.video.width

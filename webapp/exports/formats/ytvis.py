@@ -7,7 +7,8 @@ import json
 from webapp.exports import masks as M
 from webapp.exports.archive import ArchiveError, SafeArchive
 from webapp.exports.formats.base import ExportPlan, Progress, readme
-from webapp.exports.formats.reader import Reader, frame_from_name, to_rle
+from webapp.exports.formats.reader import (Reader, as_int, frame_from_name, to_rle, track_key,
+                                           want, want_list_of)
 
 JSON_NAME = "annotations.json"
 
@@ -98,41 +99,56 @@ class YtvisReader(Reader):
     def __init__(self, archive: SafeArchive, video, export_name: str) -> None:
         super().__init__(video)
         name, doc = find_json(archive, "videos", (JSON_NAME,))
-        anns = doc.get("annotations") or []
+        anns = want_list_of(doc.get("annotations"), dict, f"{name}: annotations")
         if anns and "segmentations" not in anns[0]:
             raise ArchiveError(f"{name} has per-frame 'segmentation' annotations: use format coco")
-        videos = {str(v.get("name") or _video_dir(v) or v.get("id")): v for v in doc["videos"]}
+        all_videos = want_list_of(doc["videos"], dict, f"{name}: videos")
+        if not all_videos:
+            raise ArchiveError(f"{name}: videos is empty")
+        for v in all_videos:
+            want_list_of(v.get("file_names"), str, f"{name}: video {v.get('id')!r:.40} file_names")
+        videos = {str(v.get("name") or _video_dir(v) or v.get("id")): v for v in all_videos}
         chosen = videos[self.choose(list(videos), export_name, video.name)]
         self.where = name
-        h, w = int(chosen.get("height") or 0), int(chosen.get("width") or 0)
+        vwhere = f"{name}: video {chosen.get('id')!r:.40}"
+        h = as_int(chosen.get("height"), f"{vwhere} height", 0)
+        w = as_int(chosen.get("width"), f"{vwhere} width", 0)
         if (h, w) != (video.height, video.width):
             raise ArchiveError(
                 f"{name}: video is {w}x{h} but this video is {video.width}x{video.height}"
             )
         files = chosen.get("file_names") or []
-        self.frames = chosen.get("frame_indices") or [
-            frame_from_name(fn, i) for i, fn in enumerate(files)
-        ]
-        cats = {c.get("id"): c.get("name") for c in doc.get("categories") or []}
+        indices = want(chosen.get("frame_indices"), list, f"{vwhere} frame_indices", optional=True)
+        self.frames = [as_int(f, f"{vwhere} frame_indices[{i}]") for i, f in enumerate(indices)] \
+            if indices else [frame_from_name(fn, i) for i, fn in enumerate(files)]
+        cats = {c.get("id"): c.get("name")
+                for c in want_list_of(doc.get("categories"), dict, f"{name}: categories")}
         self.anns = [a for a in anns if a.get("video_id") == chosen.get("id")]
         for a in self.anns:
-            if len(a.get("segmentations") or []) != len(self.frames):
+            where = f"{name}: annotation {a.get('id')!r:.40}"
+            segs = want(a.get("segmentations"), list, f"{where} segmentations", optional=True) or []
+            if len(segs) != len(self.frames):
                 raise ArchiveError(
-                    f"{name}: annotation {a.get('id')} has {len(a.get('segmentations') or [])} "
+                    f"{name}: annotation {a.get('id')} has {len(segs)} "
                     f"segmentations for {len(self.frames)} frames"
                 )
-            self.declare(a.get("id"), a.get("name"), cats.get(a.get("category_id")))
+            category = a.get("category_id")
+            category = cats.get(category) if isinstance(category, (int, str)) else None
+            label = a.get("name")
+            self.declare(track_key(a.get("id"), f"{where} id"),
+                         label if isinstance(label, str) else None,
+                         category if isinstance(category, str) else None)
 
     def masks(self):
         h, w = self.video.height, self.video.width
         for i, frame in enumerate(self.frames):
-            self.check_frame(int(frame), self.where)
+            self.check_frame(frame, self.where)
             for a in self.anns:
                 where = f"{self.where}: annotation {a.get('id')} frame {frame}"
                 rle = to_rle(a["segmentations"][i], h, w, where)
                 if rle is not None:
                     self.check_size(rle, where)
-                    yield int(frame), a.get("id"), rle
+                    yield frame, a.get("id"), rle
 
 
 def _video_dir(v: dict) -> str | None:
