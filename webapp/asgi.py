@@ -9,12 +9,14 @@ django_asgi_app = get_asgi_application()
 
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 
+from webapp.body_limits import BodyLimitMiddleware  # noqa: E402
 from webapp.realtime.routing import websocket_urlpatterns  # noqa: E402
 from webapp.realtime.auth import WebsocketAuthMiddleware  # noqa: E402
 
 application = ProtocolTypeRouter(
     {
-        "http": django_asgi_app,
+        # Bodies are bounded as they arrive, and anonymous uploads refused unread.
+        "http": BodyLimitMiddleware(django_asgi_app),
         "websocket": WebsocketAuthMiddleware(URLRouter(websocket_urlpatterns)),
     }
 )
