@@ -157,3 +157,11 @@ def test_video_name_refuses_non_strings(project_with_roles, client_for, video):
     assert resp.status_code == 400 and "Not a valid string" in resp.json()["detail"]
     video.refresh_from_db()
     assert video.name == "v"
+
+
+def test_evaluations_json_has_the_depth_limit_too(project_with_roles, client_for, video):
+    _, users = project_with_roles
+    body = '{"reference": ' + "[" * 5000 + "]" * 5000 + "}"
+    resp = client_for(users["owner"]).post(f"/api/videos/{video.pk}/evaluations/", body,
+                                           content_type="application/json")
+    assert resp.status_code == 400 and "nested deeper than" in resp.json()["detail"]

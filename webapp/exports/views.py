@@ -9,10 +9,11 @@ from django.http import FileResponse
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
 from rest_framework.exceptions import APIException, NotFound, PermissionDenied, ValidationError
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from webapp.accounts.parsers import DepthLimitedJSONParser
 from webapp.exports import retention, tasks
 from webapp.exports.archive import ArchiveError, check_upload
 from webapp.exports.evaluation import EvaluationError, select
@@ -194,7 +195,7 @@ class ImportDetailView(APIView):
 
 
 class VideoEvaluationsView(APIView):
-    parser_classes = [JSONParser]
+    parser_classes = [DepthLimitedJSONParser]  # JSON only, with the depth limit
 
     @extend_schema(responses={200: EvaluationSummarySerializer(many=True)})
     def get(self, request, video_id):
