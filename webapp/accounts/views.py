@@ -34,6 +34,19 @@ class CredentialsSerializer(serializers.Serializer):
     password = StrictCharField(max_length=512, trim_whitespace=False)
 
 
+class ErrorSerializer(serializers.Serializer):
+    detail = serializers.CharField()
+
+
+class TokenSerializer(serializers.Serializer):
+    token = serializers.CharField()
+
+
+# Sign-in answers, so that schema checks accept the refusals too.
+_SIGN_IN_ERRORS = {400: ErrorSerializer, 401: ErrorSerializer, 403: ErrorSerializer,
+                   429: ErrorSerializer}
+
+
 class UserSerializer(serializers.ModelSerializer):
     class Meta:
         model = User
@@ -77,7 +90,7 @@ class TokenView(APIView):
     permission_classes = [permissions.AllowAny]
     authentication_classes: list = []
 
-    @extend_schema(request=CredentialsSerializer, responses={200: dict})
+    @extend_schema(request=CredentialsSerializer, responses={200: TokenSerializer, **_SIGN_IN_ERRORS})
     def post(self, request):
         user = _authenticate(request)
         return Response({"token": fresh_token(user).key})
@@ -90,7 +103,7 @@ class LoginView(APIView):
     # cross-site form cannot sign the browser into the attacker's account.
     authentication_classes: list = []
 
-    @extend_schema(request=CredentialsSerializer, responses={200: UserSerializer})
+    @extend_schema(request=CredentialsSerializer, responses={200: UserSerializer, **_SIGN_IN_ERRORS})
     def post(self, request):
         SessionAuthentication().enforce_csrf(request)
         user = _authenticate(request)
