@@ -129,6 +129,14 @@ async def test_a_viewer_watches_but_every_edit_is_forbidden(room):
     await comm.disconnect()
 
 
+def _empty_rle(h: int, w: int) -> dict:
+    import numpy as np
+    from pycocotools import mask as mask_util
+
+    rle = mask_util.encode(np.zeros((h, w), np.uint8, order="F"))
+    return {"size": [h, w], "counts": rle["counts"].decode()}
+
+
 async def test_bad_messages_get_errors_and_the_socket_stays_usable(room):
     video, users = room
     comm, _ = await connect(users["owner"], video)
@@ -150,7 +158,19 @@ async def test_bad_messages_get_errors_and_the_socket_stays_usable(room):
                      "box": [w - 10, h - 10, w + 10, h + 10]}), "out_of_range"),
         (json.dumps(dict(point, frame=0, object_id=oid + 999)), "not_found"),
         (json.dumps({"type": "prompt.mask", "object_id": oid, "frame": 0,
-                     "rle": {"size": [h + 1, w], "counts": "0"}}), "out_of_range"),
+                     "rle": _empty_rle(h + 1, w)}), "out_of_range"),
+        # counts that cover fewer pixels than size (pycocotools would leave the rest of its
+        # buffer uninitialised), or are not RLE at all
+        (json.dumps({"type": "prompt.mask", "object_id": oid, "frame": 0,
+                     "rle": {"size": [h, w], "counts": _empty_rle(h, w - 1)["counts"]}}),
+         "bad_message"),
+        (json.dumps({"type": "prompt.mask", "object_id": oid, "frame": 0,
+                     "rle": {"size": [h, w], "counts": "0"}}), "bad_message"),
+        (json.dumps({"type": "prompt.mask", "object_id": oid, "frame": 0,
+                     "rle": {"size": [h, w], "counts": "\u00ff\u00ff"}}), "bad_message"),
+        (json.dumps(dict(point, frame=0, object_id=10**30)), "bad_message"),
+        (json.dumps({"type": "object.delete", "object_id": -(10**30)}), "bad_message"),
+        (json.dumps({"type": "sync", "since_seq": 10**30}), "bad_message"),
         (json.dumps({"type": "presence", "frame": n}), "out_of_range"),
     ]
     for raw, code in cases:

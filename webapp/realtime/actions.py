@@ -205,6 +205,16 @@ def delete_object(actor: Actor, video_id: int, msg: p.ObjectDelete) -> int:
 
 
 # --- prompts -------------------------------------------------------------------------------
+def check_backlog(worker: str | None) -> None:
+    """Refuse new work while the video's inference worker already has a full queue."""
+    from webapp.realtime import dispatch
+
+    waiting, limit = dispatch.backlog(worker), settings.WS_MAX_QUEUED_COMMANDS
+    if waiting >= limit:
+        raise ActionError("rate_limited", f"{waiting} commands are already waiting for this "
+                          f"video's inference worker (limit {limit}); try again in a moment")
+
+
 def add_prompt(actor: Actor, video_id: int, msg: p.PromptAdd | p.PromptMask,
                reply_to: str | None = None) -> int:
     """Store the prompt with its seq, then send it to the video's inference session."""
@@ -230,16 +240,12 @@ def add_prompt(actor: Actor, video_id: int, msg: p.PromptAdd | p.PromptMask,
         if list(msg.rle.size) != [video.height, video.width]:
             raise ActionError("out_of_range",
                               f"rle size {msg.rle.size} is not the video's [{video.height}, {video.width}]")
-        try:
-            from inference import decode_rle
-
-            decode_rle(msg.rle.model_dump())
-        except Exception:
-            raise ActionError("bad_message", "rle.counts is not a valid COCO compressed RLE") from None
+        # protocol.RleIn checked that the counts decode to exactly size[0] x size[1] pixels.
         kind, payload = "mask", {"rle": msg.rle.model_dump()}
     if not video.live:
         raise ActionError("not_found", f"object {msg.object_id} is not an object of video {video.pk}")
     worker = dispatch.target(video.pk)  # `unavailable` before anything is stored
+    check_backlog(worker)
     seq = sql.append_prompt(video.pk, msg.object_id, msg.frame, kind, payload, actor.user_id)
     pr = Prompt(video_id=video.pk, seq=seq, object_id=msg.object_id, frame=msg.frame, kind=kind,
                 payload=payload)
@@ -284,6 +290,12 @@ def start_propagation(actor: Actor, video_id: int, msg: p.PropagateStart,
     # Propagations of other objects keep running; one on any of the same objects is replaced.
     ctl.cancel(video.pk, [g for g, m in ctl.actives(video.pk).items()
                           if set(m["object_ids"]) & set(targets)], "superseded")
+    running = [m for m in ctl.actives(video.pk).values()
+               if m["by"] == actor.username and not set(m["object_ids"]) & set(targets)]
+    if len(running) >= settings.PROPAGATIONS_MAX_PER_USER:
+        raise ActionError("rate_limited", f"you already run {len(running)} propagations of this "
+                          f"video (PROPAGATIONS_MAX_PER_USER={settings.PROPAGATIONS_MAX_PER_USER});"
+                          " cancel one or wait for it to finish")
     n = video.num_frames
     cap = msg.max_frames or n
     legs = []

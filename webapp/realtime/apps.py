@@ -12,3 +12,7 @@ class Config(AppConfig):
         from webapp.celery import check_broker
 
         check_broker()
+
+        from webapp.realtime import revocation
+
+        revocation.connect()

@@ -127,6 +127,10 @@ class Broadcaster:
         if events:
             self._put(("group", group_name(video_id), {"type": EVENT_TYPE, "events": events}))
 
+    def to_group(self, group: str, message: dict) -> None:
+        """Send a raw layer message (its own `type`) to any group."""
+        self._put(("group", group, message))
+
     def send(self, channel: str, event: dict) -> None:
         """Send `event` to one consumer (its channel name)."""
         self._put(("send", channel, {"type": EVENT_TYPE, "event": event}))

@@ -12,7 +12,7 @@ from channels.exceptions import StopConsumer
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 
-from webapp.realtime import actions, dispatch
+from webapp.realtime import actions, dispatch, revocation
 from webapp.realtime import protocol as p
 from webapp.realtime import trace
 from webapp.realtime.actions import ActionError, Actor
@@ -21,8 +21,11 @@ from webapp.realtime.presence import REFRESH_S, presence_store
 
 log = logging.getLogger(__name__)
 
-RATE_PER_S = 60.0
+RATE_PER_S = 60.0  # messages per connection
 RATE_BURST = 120.0
+ROLE_RECHECK_S = 10.0  # an open socket re-reads its role this often (revocation is also pushed)
+INFERENCE_TYPES = frozenset({"prompt.add", "prompt.mask", "propagate.start"})
+CLOSE_FORBIDDEN, CLOSE_TOO_MANY = 4403, 4429
 SYNC_BATCH = 200
 WATCH_S = 1.0  # how often a server checks that its rooms' propagations still have a worker
 
@@ -40,6 +43,20 @@ class TokenBucket:
             self.tokens -= 1
             return True
         return False
+
+
+# Per user, in this process: open sockets, and a token bucket for the commands that cost model
+# time, shared by all of the user's sockets (so more sockets do not buy more inference).
+_sockets: dict[int, int] = {}
+_user_buckets: dict[int, TokenBucket] = {}
+
+
+def _user_bucket(user_id: int) -> TokenBucket:
+    bucket = _user_buckets.get(user_id)
+    if bucket is None:
+        rate = float(settings.WS_USER_INFERENCE_RATE)
+        bucket = _user_buckets[user_id] = TokenBucket(rate, 2 * rate)
+    return bucket
 
 
 def _dumps(msg: dict) -> str:
@@ -98,6 +115,7 @@ def _watch(video_id: int, delta: int) -> None:
 
 class VideoConsumer(AsyncWebsocketConsumer):
     joined = False
+    counted = False  # counted in _sockets
 
     # -- lifecycle -----------------------------------------------------------------------
     async def connect(self):
@@ -112,7 +130,17 @@ class VideoConsumer(AsyncWebsocketConsumer):
             await self.close(code=4404)
             return
         self.video, self.role = found
+        if _sockets.get(user.pk, 0) >= settings.WS_MAX_SOCKETS_PER_USER:
+            await self.error("rate_limited", f"{user.username} already has "
+                             f"{settings.WS_MAX_SOCKETS_PER_USER} open connections "
+                             "(WS_MAX_SOCKETS_PER_USER); close one first")
+            await self.close(code=CLOSE_TOO_MANY)
+            return
+        _sockets[user.pk] = _sockets.get(user.pk, 0) + 1
+        self.counted = True
         self.actor = Actor(user.pk, user.username)
+        self.is_superuser = user.is_superuser
+        self.role_checked = time.monotonic()
         self.group = group_name(self.video_id)
         self.bucket = TokenBucket(RATE_PER_S, RATE_BURST)
         self.presence = {"username": user.username, "frame": None, "object_id": None}
@@ -120,6 +148,7 @@ class VideoConsumer(AsyncWebsocketConsumer):
         # Join first, then snapshot: events from now on queue behind the snapshot, so the
         # snapshot and the stream never miss each other (duplicates are idempotent).
         await self.channel_layer.group_add(self.group, self.channel_name)
+        await self.channel_layer.group_add(revocation.user_group(user.pk), self.channel_name)
         self.joined = True
         snap = await database_sync_to_async(actions.snapshot)(self.video)
         store = presence_store()
@@ -146,10 +175,21 @@ class VideoConsumer(AsyncWebsocketConsumer):
         return video, role
 
     async def disconnect(self, code):
+        if self.counted:
+            self.counted = False
+            left = _sockets.get(self.actor.user_id, 1) - 1
+            if left > 0:
+                _sockets[self.actor.user_id] = left
+            else:
+                _sockets.pop(self.actor.user_id, None)
+                _user_buckets.pop(self.actor.user_id, None)
         if not self.joined:
             return
         self.joined = False
-        self._refresher.cancel()
+        if self._refresher is not asyncio.current_task():
+            self._refresher.cancel()
+        await self.channel_layer.group_discard(revocation.user_group(self.actor.user_id),
+                                               self.channel_name)
         if settings.SCALED_OUT:
             _watch(self.video_id, -1)
         await self.channel_layer.group_discard(self.group, self.channel_name)
@@ -162,8 +202,32 @@ class VideoConsumer(AsyncWebsocketConsumer):
             await asyncio.sleep(REFRESH_S)
             try:
                 await presence_store().set(self.video_id, self.channel_name, self.presence)
+                if time.monotonic() - self.role_checked >= ROLE_RECHECK_S:
+                    # The pushed access.changed is at-most-once (the layer may drop it).
+                    if not await self._recheck_role():
+                        return
+            except StopConsumer:
+                return
             except Exception:
                 log.exception("presence refresh failed")
+
+    # -- access ----------------------------------------------------------------------------
+    async def _recheck_role(self) -> bool:
+        """Re-read this user's role; close the socket (4403) if they lost access."""
+        role = await database_sync_to_async(actions.role_of)(
+            self.actor.user_id, self.video.project_id, self.is_superuser)
+        self.role_checked = time.monotonic()
+        if role is not None:
+            self.role = role
+            return True
+        await self.error("forbidden", "your access to this project was removed")
+        await self.close(code=CLOSE_FORBIDDEN)
+        await self.disconnect(CLOSE_FORBIDDEN)  # leave the room now: no event reaches us
+        return False
+
+    async def access_changed(self, message):
+        if self.joined and message.get("project_id") == self.video.project_id:
+            await self._recheck_role()
 
     async def _broadcast_presence(self, users: list[dict]) -> None:
         await self.channel_layer.group_send(
@@ -203,6 +267,11 @@ class VideoConsumer(AsyncWebsocketConsumer):
             msg = p.parse_client(raw)
         except p.BadMessage as exc:
             await self.error(exc.code, exc.message, exc.req)
+            return
+        if msg.type in INFERENCE_TYPES and not _user_bucket(self.actor.user_id).take():
+            await self.error("rate_limited", f"more than {settings.WS_USER_INFERENCE_RATE} "
+                             "prompts/propagations a second from your connections; slow down",
+                             msg.req)
             return
         try:
             await getattr(self, "on_" + msg.type.replace(".", "_"))(msg)
@@ -253,6 +322,8 @@ class VideoConsumer(AsyncWebsocketConsumer):
         await self.ack(msg, self.video.seq)
 
     async def on_sync(self, msg):
+        if not await self._recheck_role():
+            return
         snap_seq = await database_sync_to_async(
             lambda: actions.Video.objects.filter(pk=self.video_id).values_list("seq", flat=True)
             .first())()

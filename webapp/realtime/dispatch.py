@@ -208,6 +208,15 @@ def target(video_id: int) -> str | None:
     return None
 
 
+def backlog(worker: str | None) -> int:
+    """Commands (not propagations) waiting for `worker`, or for the embedded thread."""
+    if settings.SCALED_OUT:
+        from webapp.realtime import leases
+
+        return leases.registry().pending(worker)[0]
+    return inference_thread().queue.qsize()
+
+
 def submit(cmd: dict, worker: str | None = None) -> None:
     """Queue `cmd` for the video's session, on `worker` when the caller already asked target()."""
     if settings.SCALED_OUT:

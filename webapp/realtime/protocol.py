@@ -19,6 +19,11 @@ MAX_MESSAGE_BYTES = 256 * 1024  # a full-frame mask RLE of a 4K frame fits easil
 MAX_POINTS = 64
 
 Req = Annotated[Union[int, str], Field(description="client's request id, echoed in the reply")]
+# Every integer fits the database's 64-bit columns: a larger one is a bad_message, not a
+# crash deep in a query. Ranges that depend on the video (frames, pixels) are checked later
+# and answered with out_of_range.
+Int = Annotated[int, Field(ge=-(2**63), le=2**63 - 1)]
+MAX_SIDE = 16384  # an RLE's height or width
 ReqStr = Annotated[str, Field(max_length=64)]
 
 
@@ -44,7 +49,7 @@ class ObjectUpdate(ClientMsg):
     """Change an object's name, label, color or review status; omitted fields stay."""
 
     type: Literal["object.update"]
-    object_id: int
+    object_id: Int
     label: Annotated[str, Field(max_length=100)] | None = None
     name: Annotated[str, Field(max_length=200)] | None = None
     color: Annotated[str, Field(pattern=r"^#[0-9a-fA-F]{6}$")] | None = None
@@ -55,7 +60,7 @@ class ObjectDelete(ClientMsg):
     """Delete an object and its masks (soft delete; the prompt log stays replayable)."""
 
     type: Literal["object.delete"]
-    object_id: int
+    object_id: Int
 
 
 Point = Annotated[list[float], Field(min_length=2, max_length=2)]
@@ -65,8 +70,8 @@ class PromptAdd(ClientMsg):
     """Click points (label 1 = positive, 0 = negative) and/or a box on one frame of one object."""
 
     type: Literal["prompt.add"]
-    object_id: int
-    frame: int
+    object_id: Int
+    frame: Int
     points: Annotated[list[Point], Field(max_length=MAX_POINTS)] | None = None
     labels: Annotated[list[Literal[0, 1]], Field(max_length=MAX_POINTS)] | None = None
     box: Annotated[list[float], Field(min_length=4, max_length=4)] | None = None
@@ -83,18 +88,62 @@ class PromptAdd(ClientMsg):
         return self
 
 
+def rle_runs(counts: str) -> list[int]:
+    """The run lengths of a COCO compressed RLE string (pycocotools' rleFrString), checked:
+    a malformed string raises ValueError instead of decoding to uninitialised memory."""
+    runs: list[int] = []
+    p, n = 0, len(counts)
+    while p < n:
+        x = k = 0
+        more = True
+        while more:
+            if p >= n:
+                raise ValueError("rle.counts ends in the middle of a run length")
+            c = ord(counts[p]) - 48
+            if not 0 <= c < 64:
+                raise ValueError(f"rle.counts has a character outside the RLE alphabet: {counts[p]!r}")
+            x |= (c & 0x1F) << (5 * k)
+            more = bool(c & 0x20)
+            p += 1
+            k += 1
+            if not more and c & 0x10:
+                x |= -1 << (5 * k)
+        if len(runs) > 2:
+            x += runs[-2]
+        if x < 0:
+            raise ValueError(f"rle.counts has a negative run length at run {len(runs)}")
+        runs.append(x)
+    return runs
+
+
 class Rle(Msg):
     size: Annotated[list[int], Field(min_length=2, max_length=2)]
     counts: str
+
+
+class RleIn(Rle):
+    """A client's RLE: checked to decode to exactly size[0] x size[1] pixels."""
+
+    size: Annotated[list[Annotated[int, Field(ge=1, le=MAX_SIDE)]],
+                    Field(min_length=2, max_length=2)]
+    counts: Annotated[str, Field(max_length=MAX_MESSAGE_BYTES)]
+
+    @model_validator(mode="after")
+    def _covers_the_image(self):
+        h, w = self.size
+        total = sum(rle_runs(self.counts))
+        if total != h * w:
+            raise ValueError(f"rle.counts cover {total} pixels, not size {h}x{w} = {h * w}")
+        return self
 
 
 class PromptMask(ClientMsg):
     """Set an object's mask on one frame (COCO compressed RLE at video size)."""
 
     type: Literal["prompt.mask"]
-    object_id: int
-    frame: int
-    rle: Rle
+    object_id: Int
+    frame: Int
+    rle: RleIn
 
 
 class PropagateStart(ClientMsg):
@@ -105,10 +154,10 @@ class PropagateStart(ClientMsg):
     already running on any of the same objects is superseded."""
 
     type: Literal["propagate.start"]
-    frame: int | None = None
+    frame: Int | None = None
     direction: Literal["forward", "backward", "both"] = "forward"
-    max_frames: Annotated[int, Field(ge=1)] | None = None
-    object_ids: Annotated[list[int], Field(min_length=1, max_length=1000)] | None = None
+    max_frames: Annotated[int, Field(ge=1, le=2**63 - 1)] | None = None
+    object_ids: Annotated[list[Int], Field(min_length=1, max_length=1000)] | None = None
 
 
 class PropagateCancel(ClientMsg):
@@ -116,22 +165,22 @@ class PropagateCancel(ClientMsg):
     propagation `job`, whoever started it."""
 
     type: Literal["propagate.cancel"]
-    job: Annotated[int, Field(ge=1)] | None = None
+    job: Annotated[int, Field(ge=1, le=2**63 - 1)] | None = None
 
 
 class Sync(ClientMsg):
     """Replay every change with seq > since_seq, then `sync.done`."""
 
     type: Literal["sync"]
-    since_seq: Annotated[int, Field(ge=0)]
+    since_seq: Annotated[int, Field(ge=0, le=2**63 - 1)]
 
 
 class PresenceSet(ClientMsg):
     """Tell the room which frame (and object) you are looking at."""
 
     type: Literal["presence"]
-    frame: int
-    object_id: int | None = None
+    frame: Int
+    object_id: Int | None = None
 
 
 class Ping(ClientMsg):
