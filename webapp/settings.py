@@ -122,6 +122,12 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 3}
 # A queued ingest/export that no worker has taken after this long says so (UI, API, log).
 JOB_PICKUP_WARN_S = envint("JOB_PICKUP_WARN_S", 30)
 
+# --- realtime limits (per user; see docs/security.md) -------------------------------
+WS_MAX_SOCKETS_PER_USER = envint("WS_MAX_SOCKETS_PER_USER", 16)  # per web server process
+WS_USER_INFERENCE_RATE = envint("WS_USER_INFERENCE_RATE", 20)  # prompts+propagations /s (burst 2x)
+WS_MAX_QUEUED_COMMANDS = envint("WS_MAX_QUEUED_COMMANDS", 64)  # waiting per inference worker
+PROPAGATIONS_MAX_PER_USER = envint("PROPAGATIONS_MAX_PER_USER", 3)  # running at once per video
+
 # --- files -------------------------------------------------------------------------
 MEDIA_ROOT = Path(env("MEDIA_ROOT", str(VAR_DIR / "media")))
 MEDIA_URL = "/media/"
