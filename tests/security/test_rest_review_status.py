@@ -33,7 +33,6 @@ def test_objects_have_no_rest_write_path(accepted, client_for):
     assert obj.review_status == "accepted"
 
 
-@pytest.mark.xfail(strict=True, reason="realtime/actions.update_object: fix handed to the lead")
 @pytest.mark.parametrize("status", ["draft", "submitted"])
 def test_an_annotator_cannot_reopen_an_accepted_masklet(accepted, status):
     video, obj, users = accepted

@@ -176,6 +176,10 @@ def update_object(actor: Actor, video_id: int, msg: p.ObjectUpdate) -> int:
         # Lock order everywhere: the video row (next_seq) first, then object rows.
         seq = next_seq(video.pk)
         obj = live_object(video, msg.object_id, lock=True)
+        if ("review_status" in changes and changes["review_status"] is not None
+                and not can(role, "review") and obj.review_status in ("accepted", "rejected")
+                and changes["review_status"] != obj.review_status):
+            raise ActionError("forbidden", f"your role ({role}) may not reopen a reviewed object")
         if label is not False:
             obj.label = label
         for key, value in changes.items():
