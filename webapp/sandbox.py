@@ -38,6 +38,13 @@ if cpu:
 if fsize:
     resource.setrlimit(resource.RLIMIT_FSIZE, (fsize, fsize))
 resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+try:  # die with the parent (a killed web server or worker leaves no orphan decoding on)
+    import ctypes, signal
+    ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    if str(os.getppid()) != os.environ.get("MASKFLOW_SANDBOX_PARENT", str(os.getppid())):
+        os._exit(137)  # the parent died before the line above
+except (OSError, AttributeError):
+    pass
 os.execv(sys.argv[4], sys.argv[4:])
 """
 log = logging.getLogger(__name__)
@@ -70,9 +77,14 @@ class Child:
         self.proc = subprocess.Popen(
             limits.argv(argv), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
             stdin=stdin if stdin is not None else subprocess.DEVNULL,
-            cwd=cwd, env={**os.environ, **_ENV}, start_new_session=True,
+            cwd=cwd, env={**os.environ, **_ENV, "MASKFLOW_SANDBOX_PARENT": str(os.getpid())},
+            start_new_session=True,
         )
         self.started = time.monotonic()
+        # The group is only signalled while its leader is unreaped (a zombie at worst), so
+        # its id can never belong to someone else's group by then.
+        self._lock = threading.Lock()
+        self._reaped = False
         # stderr is drained on a thread so that a chatty child never blocks on a full pipe.
         self._stderr = bytearray()
         self._drain = threading.Thread(target=self._read_stderr, daemon=True)
@@ -104,15 +116,25 @@ class Child:
 
     def kill(self) -> None:
         """SIGKILL the child's process group (grandchildren included)."""
-        try:
-            os.killpg(self.proc.pid, signal.SIGKILL)
-        except (ProcessLookupError, PermissionError):
-            pass
+        with self._lock:
+            if self._reaped:
+                return
+            try:
+                os.killpg(self.proc.pid, signal.SIGKILL)
+            except (ProcessLookupError, PermissionError):
+                pass
 
-    def wait(self, timeout: float | None = None) -> int:
-        rc = self.proc.wait(timeout)
+    def wait(self) -> int:
+        if self.proc.returncode is None:
+            try:  # wait for the exit without reaping, so the group id stays ours
+                os.waitid(os.P_PID, self.proc.pid, os.WEXITED | os.WNOWAIT)
+            except ChildProcessError:
+                pass
         self._timer.cancel()
         self.kill()  # anything the child left behind in its group
+        with self._lock:
+            rc = self.proc.wait()
+            self._reaped = True
         self._drain.join(timeout=1.0)
         return rc
 
