@@ -48,6 +48,9 @@ def main(argv: list[str] | None = None) -> None:
     else:
         name = f"{args.name or args.queues.replace(',', '-')}-{host}-{os.getpid()}"
         queues, pool = args.queues, "solo" if args.concurrency == 1 else "threads"
+        from webapp.recovery import recover_in_background
+
+        recover_in_background()  # jobs a dead CPU worker left behind
     from webapp.celery import app
 
     # Register tasks explicitly: not every task lives in an app's tasks.py (autodiscovery).

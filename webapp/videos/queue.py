@@ -33,8 +33,14 @@ def queue_ingest(video_id: int) -> None:
 
 
 def mark_started(video_id: int) -> None:
-    """A worker took the job: clear any waiting notice."""
-    Video.objects.filter(pk=video_id).update(started_at=timezone.now(), warning="")
+    """A worker took the job: clear any waiting notice (a restart's notice stays, so that
+    webapp.recovery sees a second interruption)."""
+    from webapp.recovery import INTERRUPTED
+
+    now = timezone.now()
+    Video.objects.filter(pk=video_id).exclude(warning=INTERRUPTED).update(started_at=now,
+                                                                            warning="")
+    Video.objects.filter(pk=video_id, warning=INTERRUPTED).update(started_at=now)
 
 
 def refresh(videos) -> None:
