@@ -290,7 +290,8 @@ export const SCHEMA_SPEC: { client: Record<string, ModelSpec>; server: Record<st
     Sync: spec<Sync>()(["type", "req", "since_seq"], ["since_seq"]),
     PresenceSet: spec<PresenceSet>()(["type", "req", "frame", "object_id"], ["frame"]),
     Ping: spec<Ping>()(["type", "req"], []),
-    Rle: spec<Rle>()(["size", "counts"], ["size", "counts"]),
+    // The server checks a client's RLE decodes to exactly size[0] x size[1] pixels.
+    RleIn: spec<Rle>()(["size", "counts"], ["size", "counts"]),
   },
   server: {
     SessionState: spec<SessionState>()(
