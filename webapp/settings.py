@@ -238,7 +238,8 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    # drf-spectacular plus the error answers every operation can give (webapp/api_schema.py).
+    "DEFAULT_SCHEMA_CLASS": "webapp.api_schema.ErrorsAutoSchema",
     "EXCEPTION_HANDLER": "webapp.accounts.errors.exception_handler",
 }
 SPECTACULAR_SETTINGS = {

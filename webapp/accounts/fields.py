@@ -1,6 +1,7 @@
 """Strict string fields: DRF's CharField turns 0 or 1.5 into "0"/"1.5"; ours refuse non-strings
 with 400 "Not a valid string." (multipart and form values are always strings, so they pass)."""
 from django.db import models
+from django.http import QueryDict
 from rest_framework import serializers
 
 
@@ -25,6 +26,16 @@ class StrictEmailField(StrictStringMixin, serializers.EmailField):
 
 class StrictSlugField(StrictStringMixin, serializers.SlugField):
     pass
+
+
+class StrictBooleanField(serializers.BooleanField):
+    """JSON booleans only: DRF's BooleanField takes 0, 1 and "yes" too. Form and multipart
+    bodies (a QueryDict, every value a string) keep DRF's "true"/"false" spellings."""
+
+    def to_internal_value(self, data):
+        if not isinstance(data, bool) and not isinstance(self.root.initial_data, QueryDict):
+            self.fail("invalid", input=data)
+        return super().to_internal_value(data)
 
 
 class StrictModelSerializer(serializers.ModelSerializer):

@@ -70,7 +70,7 @@ def _page(request, rows, limit: int, next_params) -> Response:
 
 
 _LIMIT = OpenApiParameter(
-    "limit", int, required=False,
+    "limit", {"type": "integer", "minimum": 1, "maximum": settings.LIST_MAX_ROWS}, required=False,
     description=(
         "rows per response (default and maximum: LIST_MAX_ROWS, 10000 unless configured); "
         'a response cut short carries `Link: <url>; rel="next"`'

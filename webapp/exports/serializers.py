@@ -2,6 +2,7 @@
 from django.urls import reverse
 from rest_framework import serializers
 
+from webapp.accounts.fields import StrictBooleanField
 from webapp.exports.models import Evaluation, ExportFormat, ExportJob, ImportFormat, ImportJob
 from webapp.jobs import job_pickup_warning
 
@@ -9,8 +10,8 @@ from webapp.jobs import job_pickup_warning
 class ExportCreateSerializer(serializers.Serializer):
     format = serializers.ChoiceField(choices=ExportFormat.choices)
     stride = serializers.IntegerField(min_value=1, max_value=10_000, default=1)
-    accepted_only = serializers.BooleanField(default=False)
-    include_frames = serializers.BooleanField(default=True)
+    accepted_only = StrictBooleanField(default=False)
+    include_frames = StrictBooleanField(default=True)
 
 
 class JobWarningMixin(serializers.Serializer):
@@ -57,7 +58,7 @@ class EvaluationCreateSerializer(serializers.Serializer):
     reference = serializers.DictField(help_text='{"import": id} | {"user": name} | {"objects": [ids]}')
     candidate = serializers.DictField(help_text="a selector, like reference")
     stride = serializers.IntegerField(min_value=1, max_value=10_000, default=1)
-    annotated_only = serializers.BooleanField(
+    annotated_only = StrictBooleanField(
         default=False, help_text="evaluate only frames where the reference has a mask"
     )
     pairs = serializers.ListField(

@@ -14,6 +14,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from webapp.accounts.parsers import DepthLimitedJSONParser
+from webapp.api_schema import ApiErrorSerializer
 from webapp.exports import retention, tasks
 from webapp.exports.archive import ArchiveError, check_upload
 from webapp.exports.evaluation import EvaluationError, select
@@ -33,6 +34,9 @@ from webapp.projects.models import can
 from webapp.videos.models import VideoStatus
 
 RECENT = 50
+# 429: over EXPORTS_MAX_ACTIVE_PER_USER (retention.TooManyExports); 503: the broker is down.
+_EXPORT_REFUSALS = {429: ApiErrorSerializer, 503: ApiErrorSerializer}
+_QUEUE_DOWN = {503: ApiErrorSerializer}
 
 
 class PayloadTooLarge(APIException):
@@ -66,7 +70,8 @@ class VideoExportsView(APIView):
         jobs = ExportJob.objects.filter(video=video)[:RECENT]
         return Response(ExportJobSerializer(jobs, many=True).data)
 
-    @extend_schema(request=ExportCreateSerializer, responses={201: ExportJobSerializer})
+    @extend_schema(request=ExportCreateSerializer, responses={201: ExportJobSerializer,
+                                                              **_EXPORT_REFUSALS})
     def post(self, request, video_id):
         video, _ = video_for(request.user, video_id, "export")
         s = ExportCreateSerializer(data=request.data)
@@ -98,7 +103,8 @@ class ProjectExportsView(APIView):
         jobs = ExportJob.objects.filter(project=project, video__isnull=True)[:RECENT]
         return Response(ExportJobSerializer(jobs, many=True).data)
 
-    @extend_schema(request=ExportCreateSerializer, responses={201: ExportJobSerializer})
+    @extend_schema(request=ExportCreateSerializer, responses={201: ExportJobSerializer,
+                                                              **_EXPORT_REFUSALS})
     def post(self, request, project_id):
         project, _ = project_for(request.user, project_id, "export")
         s = ExportCreateSerializer(data=request.data)
@@ -128,7 +134,7 @@ class ExportExpired(APIException):
 
 
 class ExportDownloadView(APIView):
-    @extend_schema(responses={(200, "application/zip"): bytes})
+    @extend_schema(responses={(200, "application/zip"): bytes, 410: ApiErrorSerializer})
     def get(self, request, pk):
         job = _export_for(request.user, pk)
         if job.status == "done" and job.expired:
@@ -157,7 +163,7 @@ class VideoImportsView(APIView):
                                             many=True).data)
 
     @extend_schema(request={"multipart/form-data": ImportCreateSerializer},
-                   responses={201: ImportJobSerializer})
+                   responses={201: ImportJobSerializer, **_QUEUE_DOWN})
     def post(self, request, video_id):
         video, _ = video_for(request.user, video_id, "annotate")
         s = ImportCreateSerializer(data=request.data)
@@ -203,7 +209,8 @@ class VideoEvaluationsView(APIView):
         evs = Evaluation.objects.filter(video=video)[:RECENT]
         return Response(EvaluationSummarySerializer(evs, many=True).data)
 
-    @extend_schema(request=EvaluationCreateSerializer, responses={201: EvaluationSerializer})
+    @extend_schema(request=EvaluationCreateSerializer,
+                   responses={201: EvaluationSerializer, **_QUEUE_DOWN})
     def post(self, request, video_id):
         video, role = video_for(request.user, video_id, "view")
         if not (can(role, "review") or can(role, "annotate")):

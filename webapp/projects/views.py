@@ -6,6 +6,7 @@ from rest_framework.exceptions import NotFound, PermissionDenied, ValidationErro
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from webapp.api_schema import ApiErrorSerializer
 from webapp.projects.access import project_for
 from webapp.projects.models import PALETTE, LabelClass, Membership, Project, Role
 from webapp.projects.serializers import (
@@ -148,7 +149,8 @@ class MemberDetailView(APIView):
             _change_role(project, role, member, ser.validated_data["role"])
         return Response(MemberSerializer(member).data)
 
-    @extend_schema(responses={204: None})
+    # 400: the project would be left without an owner.
+    @extend_schema(responses={204: None, 400: ApiErrorSerializer})
     def delete(self, request, project_id, username):
         project, role, member = self._member(request, project_id, username)
         with transaction.atomic():

@@ -6,8 +6,8 @@ from django.conf import settings
 from django.core.files.storage import default_storage
 from django.db import transaction
 from django.http import Http404, HttpResponse
-from drf_spectacular.utils import extend_schema
-from rest_framework import generics, status
+from drf_spectacular.utils import extend_schema, inline_serializer
+from rest_framework import generics, serializers, status
 from rest_framework.exceptions import APIException, ValidationError
 from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
@@ -58,7 +58,12 @@ class ProjectVideosView(generics.ListAPIView):
         queue.refresh(self.get_queryset().filter(status=VideoStatus.PROCESSING))
         return super().list(request, *args, **kwargs)
 
-    @extend_schema(request={"multipart/form-data": UploadSerializer}, responses={201: VideoSerializer})
+    @extend_schema(request={"multipart/form-data": UploadSerializer}, responses={
+        201: VideoSerializer,
+        # The broker is down: the upload is kept and its decoding queued again later.
+        503: inline_serializer("UploadQueuedLater", {"detail": serializers.CharField(),
+                                                     "video": VideoSerializer()}),
+    })
     def post(self, request, project_id):
         project, _ = project_for(request.user, project_id, "manage")
         # Refuse oversize bodies before reading them.
