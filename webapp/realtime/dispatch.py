@@ -123,8 +123,10 @@ class InferenceThread(threading.Thread):
                     cmd = self.queue.get()
             except queue.Empty:
                 cmd = None
-            close_old_connections()
             try:
+                # Inside the try: a database that is briefly unreachable fails this command,
+                # never the thread (the prompt log replays it with the next one).
+                close_old_connections()
                 if cmd is None:
                     job = self.active.popleft()
                     cont = self.runner.propagate(job, self._should_yield)
