@@ -1,9 +1,14 @@
-// The frame canvas, the mask overlay canvas and an SVG layer for clicks and box drags.
+// The frame canvas, the mask overlay canvas and an SVG layer for clicks, box drags and the
+// hand tools (brush, eraser, polygon).
 import { useEffect, useLayoutEffect, useRef, useState } from "react";
-import type { WireObject } from "../protocol/messages";
+import type { Rle, WireObject } from "../protocol/messages";
 import type { FrameCache } from "./frameCache";
 import { OverlayPainter } from "./overlay";
-import type { EditorStore } from "./store";
+import { editableMask, fillPolygon, maskToRle, paintSegment, type Mask } from "./paint";
+import type { EditorStore, MaskEntry } from "./store";
+
+/** What a left click on the frame does: prompt SAM 2, paint, erase, or add a polygon vertex. */
+export type Tool = "prompt" | "brush" | "eraser" | "polygon";
 
 export interface StageProps {
   width: number;
@@ -19,6 +24,30 @@ export interface StageProps {
   onClick: (x: number, y: number, label: 0 | 1) => void;
   onBox: (x0: number, y0: number, x1: number, y1: number) => void;
   onPainted?: (stats: { objects: number; area: number; ms: number; frame: number }) => void;
+  tool?: Tool;
+  /** Brush and eraser radius in video pixels. */
+  brushRadius?: number;
+  onBrushRadius?: (r: number) => void;
+  /** A finished hand edit: the object's whole new mask on `frame` (objectId null: a new object). */
+  onMaskEdit?: (frame: number, objectId: number | null, mask: Mask) => Promise<unknown>;
+  /** Colour of the object a hand edit with nothing selected will create. */
+  newColor?: string;
+}
+
+interface Stroke {
+  frame: number;
+  objectId: number | null;
+  mask: Mask;
+  last: [number, number];
+  value: 0 | 1;
+  changed: boolean;
+}
+
+/** A hand edit in progress (or in flight), painted instead of the object's stored mask. */
+interface Preview {
+  frame: number;
+  objectId: number; // -1: an object that does not exist yet
+  rle: Rle;
 }
 
 interface Drag {
@@ -33,6 +62,8 @@ interface Drag {
 
 export default function Stage(props: StageProps) {
   const { width, height, frame, cache, store, selected, opacity, editable } = props;
+  const tool: Tool = props.tool ?? "prompt";
+  const brushRadius = props.brushRadius ?? 10;
   const wrap = useRef<HTMLDivElement>(null);
   const frameCanvas = useRef<HTMLCanvasElement>(null);
   const overlayCanvas = useRef<HTMLCanvasElement>(null);
@@ -46,8 +77,12 @@ export default function Stage(props: StageProps) {
   const [view, setView] = useState({ zoom: 1, x: 0, y: 0 });
   const pan = useRef<{ x: number; y: number; vx: number; vy: number } | null>(null);
   // Latest values for the synchronous mask-paint callback.
-  const live = useRef({ frame, selected, opacity, onPainted: props.onPainted });
-  live.current = { frame, selected, opacity, onPainted: props.onPainted };
+  const live = useRef({ frame, selected, opacity, onPainted: props.onPainted, newColor: props.newColor });
+  live.current = { frame, selected, opacity, onPainted: props.onPainted, newColor: props.newColor };
+  const stroke = useRef<Stroke | null>(null);
+  const preview = useRef<Preview | null>(null);
+  const previewRaf = useRef(0);
+  const [poly, setPoly] = useState<[number, number][]>([]);
 
   // Fit the video into the available space, keeping its aspect ratio.
   useLayoutEffect(() => {
@@ -105,7 +140,19 @@ export default function Stage(props: StageProps) {
     const p = painter.current;
     if (!p) return;
     const { frame: f, selected: sel, opacity: op } = live.current;
-    const stats = p.paint(store.masksAt(f), store.objects, store.hidden, op, sel);
+    let masks = store.masksAt(f);
+    let objects = store.objects;
+    const pv = preview.current;
+    if (pv && pv.frame === f) {
+      masks = new Map(masks ?? []);
+      const entry: MaskEntry = { rle: pv.rle, score: null, source: "prompt", seq: 0, empty: false };
+      masks.set(pv.objectId, entry);
+      if (!objects.has(pv.objectId)) {
+        objects = new Map(objects);
+        objects.set(pv.objectId, { id: pv.objectId, color: live.current.newColor ?? "#e6194b" } as WireObject);
+      }
+    }
+    const stats = p.paint(masks, objects, store.hidden, op, pv && pv.frame === f ? pv.objectId : sel);
     overlayCanvas.current!.dataset.frame = String(f);
     live.current.onPainted?.({ ...stats, frame: f });
   };
@@ -128,21 +175,123 @@ export default function Stage(props: StageProps) {
   useEffect(() => {
     const onKey = (e: KeyboardEvent) => {
       const t = e.target as HTMLElement;
-      if (e.key === "0" && !(t && (t.tagName === "INPUT" || t.tagName === "SELECT"))) setView({ zoom: 1, x: 0, y: 0 });
+      // A slider keeps focus after use (the opacity one, say); 0 must still reset the zoom.
+      const typing = t && (t.tagName === "INPUT" || t.tagName === "SELECT" || t.tagName === "TEXTAREA") && t.getAttribute("type") !== "range";
+      if (e.key === "0" && !typing) setView({ zoom: 1, x: 0, y: 0 });
     };
     window.addEventListener("keydown", onKey);
     return () => window.removeEventListener("keydown", onKey);
   }, []);
 
+  // ---- hand tools ------------------------------------------------------------------------
+  const schedulePreview = () => {
+    if (previewRaf.current) return;
+    previewRaf.current = requestAnimationFrame(() => {
+      previewRaf.current = 0;
+      const st = stroke.current;
+      if (!st) return;
+      preview.current = { frame: st.frame, objectId: st.objectId ?? -1, rle: maskToRle(st.mask, height, width) };
+      paint();
+    });
+  };
+  const endPreview = () => {
+    cancelAnimationFrame(previewRaf.current);
+    previewRaf.current = 0;
+    preview.current = null;
+    paint();
+  };
+  /** Hands a finished edit up; its preview stays until the edit is applied or refused. */
+  const commit = (f: number, objectId: number | null, mask: Mask) => {
+    cancelAnimationFrame(previewRaf.current);
+    previewRaf.current = 0;
+    preview.current = { frame: f, objectId: objectId ?? -1, rle: maskToRle(mask, height, width) };
+    paint();
+    const done = props.onMaskEdit ? props.onMaskEdit(f, objectId, mask) : Promise.resolve();
+    done.finally(() => {
+      if (preview.current?.frame === f && !stroke.current) endPreview();
+    });
+  };
+  const startStroke = (x: number, y: number, value: 0 | 1) => {
+    const sel = selected !== null && store.objects.has(selected) ? selected : null;
+    if (sel === null && value === 0) return; // nothing to erase from
+    const mask = editableMask(sel !== null ? store.masksAt(frame)?.get(sel)?.rle : null, height, width);
+    const changed = paintSegment(mask, height, width, x, y, x, y, brushRadius, value);
+    stroke.current = { frame, objectId: sel, mask, last: [x, y], value, changed };
+    schedulePreview();
+  };
+  const moveStroke = (x: number, y: number) => {
+    const st = stroke.current;
+    if (!st) return;
+    if (paintSegment(st.mask, height, width, st.last[0], st.last[1], x, y, brushRadius, st.value)) {
+      st.changed = true;
+      schedulePreview();
+    }
+    st.last = [x, y];
+  };
+  const endStroke = () => {
+    const st = stroke.current;
+    if (!st) return;
+    stroke.current = null;
+    if (st.changed) commit(st.frame, st.objectId, st.mask);
+    else endPreview();
+  };
+  const closePolygon = (pts: [number, number][]) => {
+    setPoly([]);
+    if (pts.length < 3) return;
+    const sel = selected !== null && store.objects.has(selected) ? selected : null;
+    const mask = editableMask(sel !== null ? store.masksAt(frame)?.get(sel)?.rle : null, height, width);
+    if (fillPolygon(mask, height, width, pts, 1) > 0) commit(frame, sel, mask);
+  };
+  // A polygon or stroke belongs to its frame and tool.
+  useEffect(() => {
+    setPoly([]);
+    if (stroke.current) {
+      stroke.current = null;
+      endPreview();
+    }
+  }, [frame, tool, selected]); // eslint-disable-line react-hooks/exhaustive-deps
+
+  // Enter closes the polygon, Backspace drops its last vertex, Esc cancels it (or a stroke).
+  // Capture phase: the editor's own Esc (deselect) must not also run.
+  const polyRef = useRef(poly);
+  polyRef.current = poly;
+  useEffect(() => {
+    const onKey = (e: KeyboardEvent) => {
+      const t = e.target as HTMLElement;
+      if (t && (t.tagName === "INPUT" || t.tagName === "TEXTAREA" || t.tagName === "SELECT") && t.getAttribute("type") !== "range") return;
+      const pts = polyRef.current;
+      if (e.key === "Escape" && (pts.length || stroke.current)) {
+        setPoly([]);
+        if (stroke.current) {
+          stroke.current = null;
+          endPreview();
+        }
+      } else if (e.key === "Enter" && pts.length) closePolygon(pts);
+      else if (e.key === "Backspace" && pts.length) setPoly(pts.slice(0, -1));
+      else return;
+      e.preventDefault();
+      e.stopImmediatePropagation();
+    };
+    window.addEventListener("keydown", onKey, true);
+    return () => window.removeEventListener("keydown", onKey, true);
+  });
+
   const onWheel = (e: React.WheelEvent) => {
     const el = wrap.current;
     if (!el) return;
+    if (e.shiftKey && (tool === "brush" || tool === "eraser") && props.onBrushRadius) {
+      // Shift+wheel sizes the brush (Chromium turns a shifted wheel into deltaX).
+      const d = e.deltaY || e.deltaX;
+      props.onBrushRadius(brushRadius * Math.exp(-d * 0.002));
+      return;
+    }
     const r = el.getBoundingClientRect();
     // Cursor relative to the stage centre, where the un-panned image is centred.
     const cx = e.clientX - r.left - r.width / 2;
     const cy = e.clientY - r.top - r.height / 2;
     setView((v) => {
-      const zoom = Math.max(1, Math.min(12, v.zoom * Math.exp(-e.deltaY * 0.0015)));
+      // About 1.2x per wheel notch (Chromium: deltaY 100-240 each), so five notches stay near 2.5x.
+      const zoom = Math.max(1, Math.min(12, v.zoom * Math.exp(-e.deltaY * 0.00075)));
       if (zoom === 1) return { zoom: 1, x: 0, y: 0 };
       const k = zoom / v.zoom;
       return { zoom, x: cx - (cx - v.x) * k, y: cy - (cy - v.y) * k };
@@ -166,16 +315,31 @@ export default function Stage(props: StageProps) {
     if (e.altKey || e.button === 1) return; // panning
     if (!editable || (e.button !== 0 && e.button !== 2)) return;
     const [x, y] = toVideo(e);
+    if (tool === "brush" || tool === "eraser") {
+      // Right button: the other one of the pair (erase while brushing, paint while erasing).
+      startStroke(x, y, (tool === "brush") === (e.button === 0) ? 1 : 0);
+      return;
+    }
+    if (tool === "polygon") {
+      if (e.button !== 0) return;
+      // Clicking the first vertex again closes the polygon.
+      const near = (8 * width) / Math.max(1, fit.w * view.zoom);
+      if (poly.length >= 3 && Math.hypot(x - poly[0][0], y - poly[0][1]) <= near) closePolygon(poly);
+      else setPoly([...poly, [Math.max(0, Math.min(width, x)), Math.max(0, Math.min(height, y))]]);
+      return;
+    }
     setDrag({ x0: x, y0: y, x1: x, y1: y, moved: false, button: e.button, shift: e.shiftKey });
   };
   const onMove = (e: React.MouseEvent) => {
     const [x, y] = toVideo(e);
     setHover([x, y]);
+    if (stroke.current) moveStroke(x, y);
     if (!drag) return;
     const moved = drag.moved || Math.hypot(x - drag.x0, y - drag.y0) > dragThreshold;
     setDrag({ ...drag, x1: x, y1: y, moved });
   };
   const onUp = (e: React.MouseEvent) => {
+    endStroke();
     if (!drag) return;
     const d = drag;
     setDrag(null);
@@ -188,7 +352,8 @@ export default function Stage(props: StageProps) {
   };
 
   const prompts = props.showPrompts ? store.promptsAt(frame) : [];
-  const r = Math.max(width, height) / 150;
+  // Click markers keep their size on screen when zoomed, so they never hide the object.
+  const r = Math.max(width, height) / 150 / view.zoom;
   const objects = store.objects;
 
   return (
@@ -223,7 +388,8 @@ export default function Stage(props: StageProps) {
           data-testid="overlay-canvas"
         />
         <svg
-          className={`prompt-layer ${editable ? "editable" : "readonly"}`}
+          className={`prompt-layer ${editable ? "editable" : "readonly"} tool-${tool}`}
+          data-tool={tool}
           viewBox={`0 0 ${width} ${height}`}
           preserveAspectRatio="none"
           style={{ width: fit.w, height: fit.h }}
@@ -233,6 +399,7 @@ export default function Stage(props: StageProps) {
           onMouseLeave={() => {
             setHover(null);
             setDrag(null);
+            endStroke();
           }}
           onContextMenu={(e) => e.preventDefault()}
           data-testid="prompt-layer"
@@ -278,7 +445,28 @@ export default function Stage(props: StageProps) {
               strokeWidth={r / 3}
             />
           )}
-          {editable && hover && !drag && (
+          {editable && poly.length > 0 && (
+            <g className="polygon-draft" data-testid="polygon-draft" data-vertices={poly.length}>
+              <polyline
+                points={[...poly, ...(hover ? [hover] : [])].map((p) => p.join(",")).join(" ")}
+                fill={poly.length >= 2 ? "rgba(91, 140, 255, 0.15)" : "none"}
+              />
+              {poly.map((p, i) => (
+                <circle key={i} cx={p[0]} cy={p[1]} r={(i === 0 ? 5 : 3.5) * (width / Math.max(1, fit.w * view.zoom))} className={i === 0 ? "first" : ""} />
+              ))}
+            </g>
+          )}
+          {editable && hover && (tool === "brush" || tool === "eraser") && (
+            // The brush's true footprint, in video pixels, so it stays right at any zoom.
+            <circle
+              className={`brush-cursor ${tool}`}
+              cx={hover[0]}
+              cy={hover[1]}
+              r={brushRadius}
+              data-testid="brush-cursor"
+            />
+          )}
+          {editable && hover && !drag && tool === "prompt" && (
             <g className="crosshair" strokeWidth={r / 6}>
               <line x1={hover[0]} y1={0} x2={hover[0]} y2={height} />
               <line x1={0} y1={hover[1]} x2={width} y2={hover[1]} />

@@ -3,8 +3,9 @@
 
 import { RequestError, ProtocolClient, type ConnectionState } from "../protocol/client";
 import type { ClientMessage, Direction, ServerMessage } from "../protocol/messages";
+import type { Rle } from "../protocol/messages";
 import { encodeRle } from "../rle/rle";
-import { EditorStore } from "./store";
+import { EditorStore, type FramePrompt } from "./store";
 
 export interface ControllerOptions {
   videoId: number;
@@ -30,6 +31,17 @@ export function nextColor(used: string[]): string {
   return PALETTE.find((c) => !taken.has(c)) ?? PALETTE[used.length % PALETTE.length];
 }
 
+/** One hand edit (stroke, polygon, fill, specks), remembered so undo can put back what was
+ *  there: the frame's clicks when it had some (SAM 2 re-derives the mask), else its mask. */
+interface HandEdit {
+  objectId: number;
+  frame: number;
+  /** The seq of the state this entry restores from: the edit's prompt, later the undo's. */
+  seq: number;
+  prevRle: Rle | null;
+  prevPrompt: FramePrompt | undefined;
+}
+
 interface PendingClick {
   frame: number;
   points: [number, number][];
@@ -47,6 +59,7 @@ export class EditorController {
   private listeners = new Set<() => void>();
   private pendingMark: { name: string; seq: number; frame: number } | null = null;
   private unsubs: (() => void)[] = [];
+  private handEdits: HandEdit[] = [];
 
   constructor(private opts: ControllerOptions) {
     this.store = opts.store ?? new EditorStore();
@@ -241,10 +254,72 @@ export class EditorController {
     await this.request(msg);
   }
 
-  /** Removes the selected object's last click on this frame by re-prompting the rest. */
+  // ---- hand edits ----------------------------------------------------------------------
+  /**
+   * Sends an object's whole new mask on a frame (`prompt.mask`): SAM 2 takes it as a
+   * conditioning frame and the server broadcasts it to everyone. Shown at once; put back if
+   * the server refuses. No object → one is created first. Returns the object id, or null.
+   */
+  async setMask(frame: number, objectId: number | null, rle: Rle, newObjectLabel: string | null = null): Promise<number | null> {
+    let id = objectId;
+    if (id === null || !this.store.objects.has(id)) {
+      id = await this.createObject(newObjectLabel);
+      if (id === null) return null;
+    }
+    const prevEntry = this.store.masksAt(frame)?.get(id);
+    const prevPrompt = this.store.promptAt(id, frame);
+    this.store.previewMask(frame, id, rle);
+    const ack = await this.request({ type: "prompt.mask", object_id: id, frame, rle: { size: rle.size, counts: rle.counts } });
+    if (!ack) {
+      this.store.restoreMask(frame, id, rle, prevEntry);
+      return null;
+    }
+    this.handEdits.push({ objectId: id, frame, seq: ack.seq ?? 0, prevRle: prevEntry?.rle ?? null, prevPrompt });
+    if (this.handEdits.length > 200) this.handEdits.splice(0, 100);
+    return id;
+  }
+
+  /** Undoes the selected object's last hand edit on this frame, if nothing came after it. */
+  private async undoHandEdit(id: number, frame: number): Promise<boolean> {
+    let i = this.handEdits.length - 1;
+    while (i >= 0 && !(this.handEdits[i].objectId === id && this.handEdits[i].frame === frame)) i--;
+    if (i < 0) return false;
+    const e = this.handEdits[i];
+    // Someone prompted this object here since (a click, another edit): undo that instead.
+    if (this.store.lastPromptSeq(id, frame) > e.seq) return false;
+    this.handEdits.splice(i, 1);
+    let seq: number | null = null;
+    const p = e.prevPrompt;
+    if (p && (p.points.length || p.box)) {
+      const ack = await this.request({
+        type: "prompt.add", object_id: id, frame, clear_old: true,
+        ...(p.points.length ? { points: p.points, labels: p.labels } : {}),
+        ...(p.box ? { box: p.box } : {}),
+      });
+      seq = ack?.seq ?? null;
+    } else {
+      const rle = e.prevRle ?? encodeRle(new Uint8Array(0), this.opts.height, this.opts.width);
+      this.store.previewMask(frame, id, rle);
+      const ack = await this.request({ type: "prompt.mask", object_id: id, frame, rle: { size: rle.size, counts: rle.counts } });
+      seq = ack?.seq ?? null;
+    }
+    // The state now equals the one after the edit before: its entry restores from here.
+    for (let j = i - 1; j >= 0 && seq !== null; j--) {
+      const prev = this.handEdits[j];
+      if (prev.objectId === id && prev.frame === frame) {
+        prev.seq = seq;
+        break;
+      }
+    }
+    return true;
+  }
+
+  /** Undoes the selected object's last change on this frame: a hand edit, else its last click
+   *  (by re-prompting the rest). */
   async undo(frame: number): Promise<boolean> {
     const id = this.selected;
     if (id === null) return false;
+    if (await this.undoHandEdit(id, frame)) return true;
     const p = this.store.promptAt(id, frame);
     if (!p || (p.points.length === 0 && !p.box)) return false;
     const points = p.points.slice(0, -1);

@@ -145,6 +145,32 @@ export class EditorStore {
     return out;
   }
 
+  /** The seq of the newest prompt of an object on a frame this tab knows of (0: none). */
+  lastPromptSeq(objectId: number, frame: number): number {
+    const log = this.promptLog.get(key(objectId, frame));
+    return log && log.length ? log[log.length - 1].seq : 0;
+  }
+
+  /** Shows a hand-edited mask at once; the server's answer (a newer seq) replaces it. */
+  previewMask(frame: number, objectId: number, rle: Rle): void {
+    this.applyMasks(frame, this.seq, "prompt", [{ object_id: objectId, rle, score: null }]);
+    this.changed();
+  }
+
+  /** Puts back what previewMask(`preview`) replaced (a refused edit): the old entry, or no
+   *  mask. A mask that came from the server since stays. */
+  restoreMask(frame: number, objectId: number, preview: Rle, entry: MaskEntry | undefined): void {
+    const m = this.masks.get(frame);
+    if (!m || m.get(objectId)?.rle !== preview) return;
+    if (entry) m.set(objectId, entry);
+    else m.delete(objectId);
+    const tr = this.track(objectId);
+    if (entry && !entry.empty) tr.maskFrames.add(frame);
+    else tr.maskFrames.delete(frame);
+    this.emitFrame(frame);
+    this.changed();
+  }
+
   setHidden(objectId: number, hidden: boolean): void {
     if (hidden) this.hidden.add(objectId);
     else this.hidden.delete(objectId);

@@ -6,14 +6,15 @@ import { api, ApiError } from "../api/client";
 import { can, type ModelInfo, type Project, type RestMask, type RestPrompt, type Role, type TimelineTrack, type Video } from "../api/types";
 import { colorFor, ProgressBar, Spinner, TopBar } from "../components/layout";
 import { useToast } from "../components/toasts";
-import { EditorController } from "../editor/controller";
+import { EditorController, nextColor } from "../editor/controller";
 import { FrameCache, httpLoader } from "../editor/frameCache";
 import HelpOverlay from "../editor/HelpOverlay";
 import ObjectPanel from "../editor/ObjectPanel";
-import Stage from "../editor/Stage";
+import { editableMask, fillHoles, maskToRle, removeSpecks, type Mask } from "../editor/paint";
+import Stage, { type Tool } from "../editor/Stage";
 import Timeline from "../editor/Timeline";
 import { ProtocolClient, type ConnectionState } from "../protocol/client";
-import { decodeRle } from "../rle/rle";
+import { decodeRle, encodeRle } from "../rle/rle";
 import type { Direction, ServerMessage, WireObject } from "../protocol/messages";
 import { formatDuration } from "./ProjectPage";
 
@@ -29,6 +30,8 @@ declare global {
       frame: () => number;
       /** The plain decoder, for the benchmark's side-by-side baseline. */
       decodeRle: typeof decodeRle;
+      /** The encoder hand edits send with, for the test against pycocotools. */
+      encodeRle: typeof encodeRle;
     };
   }
 }
@@ -120,6 +123,14 @@ export default function EditorPage() {
   return <Editor key={video.id} video={video} project={project} model={model} toast={toast} />;
 }
 
+/** The tool rail's tools: [tool, label, key]. */
+const TOOLS: [Tool, string, string][] = [
+  ["prompt", "Click", "V"],
+  ["brush", "Brush", "B"],
+  ["eraser", "Eraser", "E"],
+  ["polygon", "Polygon", "G"],
+];
+
 const CONN_LABEL: Record<ConnectionState, string> = {
   connecting: "Connecting…",
   open: "Live",
@@ -154,6 +165,15 @@ function Editor({
   const [help, setHelp] = useState(false);
   const [newLabel, setNewLabel] = useState<string | null>(project.labels[0]?.name ?? null);
   const [onlySelected, setOnlySelected] = useState(false);
+  // Hand tools: the tool, the brush radius (video pixels) and the clean-up size (pixels).
+  const [tool, setTool] = useState<Tool>("prompt");
+  const maxRadius = Math.max(8, Math.round(Math.max(W, H) / 4));
+  const [brushRadius, setBrushRadiusState] = useState(() => Math.max(2, Math.round(Math.max(W, H) / 80)));
+  const setBrushRadius = useCallback(
+    (r: number) => setBrushRadiusState(Math.max(1, Math.min(maxRadius, Math.round(r * 10) / 10))),
+    [maxRadius],
+  );
+  const [cleanSize, setCleanSize] = useState(() => Math.max(16, Math.round((W * H) / 2000)));
 
   const { ctl, cache } = useMemo(() => {
     const proto = window.location.protocol === "https:" ? "wss:" : "ws:";
@@ -209,6 +229,7 @@ function Editor({
       playStats: null,
       frame: () => frameRef.current,
       decodeRle,
+      encodeRle,
     };
     return () => {
       off();
@@ -342,6 +363,34 @@ function Editor({
 
   const selectObject = useCallback((oid: number) => ctl.select(oid), [ctl]);
 
+  // A finished brush/eraser stroke or polygon: the object's whole new mask on that frame.
+  const onMaskEdit = useCallback(
+    (f: number, objectId: number | null, mask: Mask) => ctl.setMask(f, objectId, maskToRle(mask, H, W), newLabel),
+    [ctl, H, W, newLabel],
+  );
+  /** Fill holes / remove specks under `cleanSize` pixels on the selected object's frame. */
+  const cleanUp = useCallback(
+    (what: "holes" | "specks") => {
+      const id = ctl.selected;
+      const f = frameRef.current;
+      if (!canAnnotate || id === null) return;
+      const entry = store.masksAt(f)?.get(id);
+      if (!entry || entry.empty) {
+        toast("info", "The selected object has no mask on this frame.");
+        return;
+      }
+      const mask = editableMask(entry.rle, H, W);
+      const n = what === "holes" ? fillHoles(mask, H, W, cleanSize) : removeSpecks(mask, H, W, cleanSize);
+      if (n === 0) {
+        toast("info", what === "holes" ? `No holes of at most ${cleanSize} px.` : `No specks under ${cleanSize} px.`);
+        return;
+      }
+      void ctl.setMask(f, id, maskToRle(mask, H, W));
+      toast("success", what === "holes" ? `Filled ${n} px of holes.` : `Removed ${n} px of specks.`);
+    },
+    [ctl, store, H, W, cleanSize, canAnnotate, toast],
+  );
+
   const propagate = useCallback(
     (direction: Direction) => {
       if (!canAnnotate) return;
@@ -357,7 +406,7 @@ function Editor({
       if (t && (t.tagName === "INPUT" || t.tagName === "SELECT" || t.tagName === "TEXTAREA" || t.isContentEditable)) {
         if (t.getAttribute("type") !== "range") return;
       }
-      if (e.ctrlKey || e.metaKey) return;
+      if (e.ctrlKey || e.metaKey || e.defaultPrevented) return;
       const f = frameRef.current;
       const objs = store.sortedObjects();
       switch (e.key) {
@@ -398,6 +447,30 @@ function Editor({
         case "H":
           if (ctl.selected !== null) store.setHidden(ctl.selected, !store.hidden.has(ctl.selected));
           break;
+        case "v":
+        case "V":
+          setTool("prompt");
+          break;
+        case "b":
+        case "B":
+          if (canAnnotate) setTool("brush");
+          break;
+        case "e":
+        case "E":
+          if (canAnnotate) setTool("eraser");
+          break;
+        case "g":
+        case "G":
+          if (canAnnotate) setTool("polygon");
+          break;
+        case ",":
+        case "<":
+          setBrushRadius(brushRadius / 1.25);
+          break;
+        case ".":
+        case ">":
+          setBrushRadius(brushRadius * 1.25);
+          break;
         case "[":
           setOpacity((o) => Math.max(0, Math.round((o - 0.1) * 10) / 10));
           break;
@@ -405,8 +478,8 @@ function Editor({
           setOpacity((o) => Math.min(1, Math.round((o + 0.1) * 10) / 10));
           break;
         case "Escape":
+          // Deselect, so the next click starts a new object; propagation has its own Cancel.
           if (help) setHelp(false);
-          else if (store.propagation?.running && canAnnotate) ctl.cancelPropagation();
           else ctl.select(null);
           break;
         case "?":
@@ -420,7 +493,7 @@ function Editor({
     };
     window.addEventListener("keydown", onKey);
     return () => window.removeEventListener("keydown", onKey);
-  }, [ctl, store, N, setFrame, canAnnotate, newLabel, propagate, help, toast]);
+  }, [ctl, store, N, setFrame, canAnnotate, newLabel, propagate, help, toast, brushRadius, setBrushRadius]);
 
   // Stable between store changes, so memoised children skip playhead-only renders.
   const objects = useMemo(() => store.sortedObjects(), [store, version]); // eslint-disable-line react-hooks/exhaustive-deps
@@ -482,17 +555,75 @@ function Editor({
         <div className="toolrail">
           {canAnnotate ? (
             <>
-              <div className="tool-hint">
-                <div><span className="dot pos" /> click: add</div>
-                <div><span className="dot neg" /> right-click: remove</div>
-                <div><span className="box-icon" /> drag: box</div>
+              <div className="tools" role="toolbar" aria-label="Tools">
+                {TOOLS.map(([t, label, key]) => (
+                  <button
+                    key={t}
+                    className={`tool-btn ${tool === t ? "active" : ""}`}
+                    onClick={() => setTool(t)}
+                    title={`${label} (${key})`}
+                    aria-pressed={tool === t}
+                    data-testid={`tool-${t}`}
+                  >
+                    {label} <kbd>{key}</kbd>
+                  </button>
+                ))}
               </div>
+              {tool === "prompt" && (
+                <div className="tool-hint">
+                  <div><span className="dot pos" /> click: add</div>
+                  <div><span className="dot neg" /> right-click: remove</div>
+                  <div><span className="box-icon" /> drag: box</div>
+                </div>
+              )}
+              {(tool === "brush" || tool === "eraser") && (
+                <label className="slider-field" title="Brush size (, and . or Shift+wheel)">
+                  <span>Size {Math.round(brushRadius * 2)} px</span>
+                  <input
+                    type="range"
+                    min={1}
+                    max={maxRadius}
+                    step={0.5}
+                    value={brushRadius}
+                    onChange={(e) => setBrushRadius(Number(e.target.value))}
+                    data-testid="brush-size"
+                  />
+                  <span className="muted small">right button: {tool === "brush" ? "erase" : "paint"}</span>
+                </label>
+              )}
+              {tool === "polygon" && (
+                <div className="tool-hint">
+                  <div>click: add a vertex</div>
+                  <div>first vertex / Enter: fill</div>
+                  <div>Backspace: undo vertex</div>
+                  <div>Esc: cancel</div>
+                </div>
+              )}
               <button className="btn btn-sm" onClick={() => ctl.undo(frame)} disabled={selected === null} title="Undo last prompt (Z)" data-testid="undo">
                 Undo
               </button>
               <button className="btn btn-sm" onClick={() => ctl.clearFrame(frame)} disabled={selected === null} title="Clear prompts on this frame (C)" data-testid="clear-frame">
                 Clear frame
               </button>
+              <div className="cleanup" title="On the selected object's mask on this frame">
+                <label className="cleanup-size">
+                  <span>Clean up ≤</span>
+                  <input
+                    type="number"
+                    min={1}
+                    value={cleanSize}
+                    onChange={(e) => setCleanSize(Math.max(1, Math.round(Number(e.target.value) || 1)))}
+                    data-testid="clean-size"
+                  />
+                  <span>px</span>
+                </label>
+                <button className="btn btn-sm" onClick={() => cleanUp("holes")} disabled={selected === null} data-testid="fill-holes" title="Fill holes of at most this many pixels">
+                  Fill holes
+                </button>
+                <button className="btn btn-sm" onClick={() => cleanUp("specks")} disabled={selected === null} data-testid="remove-specks" title="Remove pieces smaller than this many pixels">
+                  Remove specks
+                </button>
+              </div>
             </>
           ) : (
             <div className="view-only" data-testid="view-only">
@@ -535,6 +666,11 @@ function Editor({
           onClick={(x, y, label) => ctl.click(frame, x, y, label, newLabel)}
           onBox={(x0, y0, x1, y1) => ctl.box(frame, x0, y0, x1, y1, newLabel)}
           onPainted={onPainted}
+          tool={canAnnotate ? tool : "prompt"}
+          brushRadius={brushRadius}
+          onBrushRadius={setBrushRadius}
+          onMaskEdit={onMaskEdit}
+          newColor={nextColor(objects.map((o) => o.color))}
         />
         <aside className="sidebar">
           <ObjectPanel
