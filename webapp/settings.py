@@ -183,6 +183,12 @@ IMPORT_MAX_MEMORY_MB = envint("IMPORT_MAX_MEMORY_MB", 2048)  # address space of 
 IMPORT_MAX_CPU_S = envint("IMPORT_MAX_CPU_S", 600)
 IMPORT_TIMEOUT_S = envint("IMPORT_TIMEOUT_S", 600)  # wall clock of one import's parse
 
+# --- image-sequence uploads: a zip of JPEG/PNG frames (webapp.videos.images) -----------
+# Checked from the zip's directory before any entry is read; over them the upload is a 400.
+INGEST_ZIP_MAX_ENTRIES = envint("INGEST_ZIP_MAX_ENTRIES", INGEST_MAX_FRAMES + 10_000)
+INGEST_ZIP_MAX_EXPANDED_MB = envint("INGEST_ZIP_MAX_EXPANDED_MB", 8192)  # declared and read
+INGEST_ZIP_PROBE_TIMEOUT_S = envint("INGEST_ZIP_PROBE_TIMEOUT_S", 120)  # reads every entry
+
 # --- inference ---------------------------------------------------------------------
 SAM2_MODEL = env("SAM2_MODEL", "random-tiny")
 SAM2_CHECKPOINT = env("SAM2_CHECKPOINT")

@@ -79,10 +79,12 @@ def test_non_videos_get_a_readable_400(owner, name, payload, needle):
     assert not Video.objects.exists()
 
 
-def test_a_png_renamed_to_mp4_is_refused(owner):
+def test_a_bmp_renamed_to_mp4_is_refused(owner):
+    """JPEG and PNG are one-frame items (tests/foundation/test_upload_images.py); other
+    still images are not videos."""
     project, c = owner
     buf = io.BytesIO()
-    Image.new("RGB", (64, 48), (200, 10, 10)).save(buf, format="PNG")
+    Image.new("RGB", (64, 48), (200, 10, 10)).save(buf, format="BMP")
     resp = _upload(c, project, buf.getvalue(), "photo.mp4")
     assert resp.status_code == 400
     assert "still image" in resp.json()["detail"]

@@ -6,6 +6,9 @@ refused from the stream header, before any frame is decoded.
 
 Frames are indexed by decode order (container frame counts and pts order lie in real
 files); each frame's presentation time is recorded so VFR videos stay frame-accurate.
+
+A zip of JPEG/PNG frames or a single JPEG/PNG is recognised by its first bytes and handled
+by webapp.videos.images in this same child (same limits, same frame store).
 """
 from __future__ import annotations
 
@@ -48,6 +51,8 @@ class Probe:
     rotation: int
     codec: str
     duration: float
+    kind: str = "video"  # video | image_sequence | image
+    num_frames: int = 0  # known for images only
 
 
 @dataclass
@@ -62,6 +67,8 @@ class Manifest:
     corrupt_packets: int = 0
     decoder_errors: int = 0
     warning: str = ""
+    kind: str = "video"
+    frame_names: list[str] = field(default_factory=list)  # images: each frame's file name
 
 
 def _rotation(frame) -> int:
@@ -217,14 +224,51 @@ def decode_to_jpegs(
     return m
 
 
+def _image_limits(argv: list[str], max_frames: int, max_w: int, max_h: int):
+    from webapp.videos.images import Limits
+
+    lim = Limits(max_frames=max_frames, max_w=max_w, max_h=max_h)
+    if len(argv) >= 2:
+        lim.max_entries, lim.max_expanded = int(argv[0]), int(argv[1]) * 1024 * 1024
+    return lim
+
+
+def _probe_any(src: str, max_w: int, max_h: int, rest: list[str]) -> Probe:
+    from webapp.videos import images
+
+    if images.sniff(src) == "video":
+        return probe(src, max_w, max_h)
+    max_frames = int(rest[0]) if rest else 100_000
+    r = images.probe(src, _image_limits(rest[1:], max_frames, max_w, max_h))
+    return Probe(width=r.width, height=r.height, fps=0.0, rotation=0, codec=r.kind,
+                 duration=0.0, kind=r.kind, num_frames=r.num_frames)
+
+
+def _decode_images(src: str, out_dir: str, quality: int, lim, fps: float, on_progress) -> Manifest:
+    from webapp.videos import images
+
+    r = images.decode(src, out_dir, quality, lim, on_progress)
+    fps = fps if fps > 0 else 24.0
+    return Manifest(num_frames=r.num_frames, width=r.width, height=r.height, fps=fps,
+                    duration=round(r.num_frames / fps, 6),
+                    timestamps=[round(i / fps, 6) for i in range(r.num_frames)],
+                    kind=r.kind, frame_names=r.frame_names)
+
+
 def main(argv: list[str]) -> int:
     """Child-process entry: JSON lines on stdout ({"progress":..} then {"manifest":..} or
-    {"error":..}). `--probe SRC [MAX_W MAX_H]` prints {"probe":..} or {"error":..}."""
+    {"error":..}).
+
+    `--probe SRC [MAX_W MAX_H [MAX_FRAMES MAX_ZIP_ENTRIES MAX_ZIP_EXPANDED_MB]]` prints
+    {"probe":..} or {"error":..}; `SRC OUT_DIR [QUALITY MAX_FRAMES MAX_W MAX_H [FPS
+    MAX_ZIP_ENTRIES MAX_ZIP_EXPANDED_MB]]` decodes (FPS: the rate given to image uploads)."""
+    from webapp.videos.images import BadImages, sniff
+
     if argv[0] == "--probe":
         limit = [int(v) for v in argv[2:4]] if len(argv) >= 4 else [0, 0]
         try:
-            print(json.dumps({"probe": asdict(probe(argv[1], *limit))}), flush=True)
-        except NotAVideo as e:
+            print(json.dumps({"probe": asdict(_probe_any(argv[1], *limit, argv[4:]))}), flush=True)
+        except (NotAVideo, BadImages) as e:
             print(json.dumps({"error": str(e)}), flush=True)
             return 2
         return 0
@@ -232,13 +276,18 @@ def main(argv: list[str]) -> int:
     quality = int(argv[2]) if len(argv) > 2 else 90
     max_frames = int(argv[3]) if len(argv) > 3 else 100_000
     max_w, max_h = (int(argv[4]), int(argv[5])) if len(argv) > 5 else (0, 0)
+    fps = float(argv[6]) if len(argv) > 6 else 0.0
 
     def progress(done: int, total: int) -> None:
         print(json.dumps({"progress": done, "total": total}), flush=True)
 
     try:
-        manifest = decode_to_jpegs(src, out_dir, quality, max_frames, progress, max_w, max_h)
-    except NotAVideo as e:
+        if sniff(src) == "video":
+            manifest = decode_to_jpegs(src, out_dir, quality, max_frames, progress, max_w, max_h)
+        else:
+            lim = _image_limits(argv[7:9], max_frames, max_w, max_h)
+            manifest = _decode_images(src, out_dir, quality, lim, fps, progress)
+    except (NotAVideo, BadImages) as e:
         print(json.dumps({"error": str(e)}), flush=True)
         return 2
     print(json.dumps({"manifest": asdict(manifest)}), flush=True)

@@ -44,6 +44,11 @@ def _resolution() -> list[str]:
     return [str(settings.INGEST_MAX_WIDTH), str(settings.INGEST_MAX_HEIGHT)]
 
 
+def _zip_caps() -> list[str]:
+    """The image-sequence zip caps (webapp.videos.images), passed to the child."""
+    return [str(settings.INGEST_ZIP_MAX_ENTRIES), str(settings.INGEST_ZIP_MAX_EXPANDED_MB)]
+
+
 def _messages(child):
     """JSON messages from the child's stdout (garbage lines are skipped)."""
     for line in child.lines():
@@ -58,8 +63,12 @@ def _messages(child):
 def probe_file(path: str) -> dict:
     """Probe in a limited child process; returns the probe dict or raises
     IngestError(readable)."""
-    with spawn(_child(["--probe", path, *_resolution()]), _limits(PROBE_TIMEOUT_S),
-               cwd=settings.BASE_DIR) as child:
+    from webapp.videos.images import sniff
+
+    # A zip's probe reads every entry through to its CRC, so it may take longer.
+    wall = settings.INGEST_ZIP_PROBE_TIMEOUT_S if sniff(path) == "image_sequence" else PROBE_TIMEOUT_S
+    with spawn(_child(["--probe", path, *_resolution(), str(settings.INGEST_MAX_FRAMES),
+                       *_zip_caps()]), _limits(wall), cwd=settings.BASE_DIR) as child:
         result = None
         for msg in _messages(child):
             if "probe" in msg or "error" in msg:
@@ -70,6 +79,9 @@ def probe_file(path: str) -> dict:
     if result is not None:
         raise IngestError(result["error"])
     if child.timed_out:
+        if wall != PROBE_TIMEOUT_S:
+            raise IngestError(f"checking the zip's images took longer than {wall} s "
+                              "(INGEST_ZIP_PROBE_TIMEOUT_S)")
         raise IngestError("the file took too long to open; it is probably not a valid video")
     log.warning("probe crashed (rc=%s): %s", child.proc.returncode, child.stderr_tail())
     if "memory" in child.failure("x"):
@@ -105,7 +117,7 @@ def run_ingest(video_id: int) -> None:
     # it never prints; the loop below then ends.
     child = spawn(
         _child([src, str(out_dir), str(settings.JPEG_QUALITY), str(settings.INGEST_MAX_FRAMES),
-                *_resolution()]),
+                *_resolution(), str(video.fps or 24.0), *_zip_caps()]),
         _limits(settings.INGEST_TIMEOUT_S), cwd=settings.BASE_DIR,
     )
     result: dict | None = None
@@ -140,6 +152,9 @@ def run_ingest(video_id: int) -> None:
             status=VideoStatus.READY, progress=100.0, error="", warning=m["warning"],
             num_frames=m["num_frames"], width=m["width"], height=m["height"], fps=m["fps"],
             duration=m["duration"], rotation=m["rotation"], timestamps=m["timestamps"],
+            source_kind=m.get("kind", "video"),
+            # One picture keeps the name it was uploaded as (the stored file may be renamed).
+            frame_names=[video.name] if m.get("kind") == "image" else m.get("frame_names", []),
         )
         log.info("ingested video %s: %s frames", video_id, m["num_frames"])
     except IngestError as e:

@@ -1,4 +1,7 @@
-"""Uploaded videos and their ingest state."""
+"""Uploaded videos (and image sequences, which are videos made of pictures) and their
+ingest state."""
+import posixpath
+
 from django.conf import settings
 from django.db import models
 
@@ -9,6 +12,12 @@ class VideoStatus(models.TextChoices):
     PROCESSING = "processing"
     READY = "ready"
     FAILED = "failed"
+
+
+class SourceKind(models.TextChoices):
+    VIDEO = "video"
+    IMAGE_SEQUENCE = "image_sequence"  # a zip of JPEG/PNG frames
+    IMAGE = "image"  # one JPEG/PNG: a one-frame item
 
 
 class Video(models.Model):
@@ -30,6 +39,11 @@ class Video(models.Model):
     rotation = models.IntegerField(default=0)
     # Presentation time in seconds of each frame, indexed by decode order (VFR-safe).
     timestamps = models.JSONField(default=list, blank=True)
+    source_kind = models.CharField(max_length=16, choices=SourceKind.choices,
+                                   default=SourceKind.VIDEO)
+    # Image uploads: each frame's original file name (relative to the frames' common folder
+    # of a zip, e.g. "00000.jpg"); empty for videos. See frame_stem().
+    frame_names = models.JSONField(default=list, blank=True)
     # Per-video change counter; see webapp.annotations.seq.next_seq.
     seq = models.BigIntegerField(default=0)
     uploaded_by = models.ForeignKey(
@@ -58,3 +72,24 @@ class Video(models.Model):
     def frame_path(self, n: int) -> str:
         """Storage name of frame n's JPEG."""
         return f"frames/{self.pk}/{n:06d}.jpg"
+
+    def frame_stem(self, i: int) -> str:
+        """The name exports give frame i (without extension): the uploaded picture's own
+        stem (DAVIS "00000", "frame_0042"), or "00000"-style numbering for videos and when
+        the kept names would not be unique once their extensions are dropped."""
+        stems = self._frame_stems()
+        return stems[i] if stems is not None and 0 <= i < len(stems) else f"{i:05d}"
+
+    def _frame_stems(self) -> list[str] | None:
+        names = self.frame_names or []
+        cache = getattr(self, "_stems_cache", None)
+        if cache is not None and cache[0] is names:
+            return cache[1]
+        stems: list[str] | None = [
+            "".join(c if c >= " " else "_" for c in posixpath.splitext(n)[0]).replace("/", "_")
+            for n in names
+        ]
+        if not stems or len(set(stems)) != len(stems) or not all(stems):
+            stems = None
+        self._stems_cache = (names, stems)
+        return stems

@@ -17,7 +17,7 @@ from webapp import jobs
 from webapp.projects.access import project_for, video_for
 from webapp.videos import queue
 from webapp.videos.ingest import IngestError, probe_file
-from webapp.videos.models import Video, VideoStatus
+from webapp.videos.models import SourceKind, Video, VideoStatus
 from webapp.videos.serializers import UploadSerializer, VideoDetailSerializer, VideoSerializer
 
 FRAME_CACHE = "private, max-age=31536000, immutable"
@@ -77,14 +77,21 @@ class ProjectVideosView(generics.ListAPIView):
             raise ValidationError({"file": ["the file is empty"]})
         if upload.size > _limit_bytes():
             raise PayloadTooLarge(f"the upload exceeds the {settings.MAX_UPLOAD_MB} MB limit")
+        options = UploadSerializer(data={"fps": request.data["fps"]} if "fps" in request.data
+                                   else {}, partial=True)
+        options.is_valid(raise_exception=True)
         try:
-            _probe_upload(upload)
+            probed = _probe_upload(upload)
         except IngestError as e:
             raise ValidationError({"file": [f"{upload.name}: {e}"]}) from None
         name = os.path.basename(upload.name)[:200] or "video"
+        kind = probed.get("kind", SourceKind.VIDEO)
         with transaction.atomic():
             video = Video.objects.create(
-                project=project, name=name, size_bytes=upload.size, uploaded_by=request.user
+                project=project, name=name, size_bytes=upload.size, uploaded_by=request.user,
+                source_kind=kind,
+                # Pictures have no rate of their own: the one given, else 24.
+                fps=options.validated_data.get("fps", 24.0) if kind != SourceKind.VIDEO else 0.0,
             )
             video.file.save(name, upload, save=True)
         try:
