@@ -62,7 +62,9 @@ def test_who_may_export(role, code, scene, project_with_roles, client_for, inlin
     video, _ = scene
     client = client_for(project_with_roles[1][role])
     with inline_jobs(execute=True):
-        r = client.post(f"/api/videos/{video.pk}/exports/", {"format": "mots"}, format="json")
+        r = client.post(f"/api/videos/{video.pk}/exports/",
+                        {"format": "mots", "class_map": {"disc": 1, "box": 1, "unlabeled": 10}},
+                        format="json")
     assert r.status_code == code
 
 
@@ -101,8 +103,8 @@ def test_project_wide_export(scene, make_video, add_object, project_with_roles, 
     assert s["status"] == "done" and s["video"] is None
     z = zipfile.ZipFile(io.BytesIO(b"".join(client.get(s["download_url"]).streaming_content)))
     labels = [n for n in z.namelist() if n.startswith("labels/")]
-    assert len(labels) == 12 and "labels/other/00001.txt" in labels
-    assert z.read("labels/other/00001.txt").decode().startswith("0 ")
+    assert len(labels) == 12 and "labels/val/other/00001.txt" in labels
+    assert z.read("labels/val/other/00001.txt").decode().startswith("0 ")
 
 
 @pytest.mark.django_db

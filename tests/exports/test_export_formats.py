@@ -91,11 +91,11 @@ def test_ytvis_with_stride_keeps_every_nth_frame(scene):
 def test_coco_annotations_carry_video_frame_and_track(scene):
     video, objs = scene
     z = export_zip(video, "coco")
-    doc = json.loads(z.read("annotations.json"))
+    doc = json.loads(z.read("annotations/instances_default.json"))
     images = {im["id"]: im for im in doc["images"]}
     assert len(images) == 10
     assert {im["file_name"] for im in images.values()} <= set(
-        n.removeprefix("JPEGImages/") for n in z.namelist())
+        n.removeprefix("images/default/") for n in z.namelist())
     anns = doc["annotations"]
     assert len(anns) == 10 + 5 + 3
     for a in anns:
@@ -113,15 +113,17 @@ def test_coco_annotations_carry_video_frame_and_track(scene):
 
 def test_sav_json_lists_one_rle_per_masklet_for_every_frame(scene):
     video, objs = scene
-    z = export_zip(video, "sav", include_frames=False)
+    z = export_zip(video, "sav", include_frames=False, stride=1)
     doc = json.loads(z.read("walk_manual.json"))
     assert doc["video_frame_count"] == 10 and doc["video_height"] == 48
-    assert len(doc["masklet"]) == 10  # every frame without stride
+    assert len(doc["masklet"]) == 10  # every frame with stride 1
     assert all(len(row) == 3 for row in doc["masklet"])
     assert doc["masklet_num"] == 3
-    assert doc["masklet_frame_count"] == [10, 5, 3]
+    assert doc["masklet_frame_count"] == [10, 10, 10]  # annotated rows, as in SA-V
+    assert doc["masklet_visible_frame_count"] == [10, 5, 3]
     assert doc["masklet_first_appeared_frame"] == [0, 0, 1]
     assert doc["masklet_visibility_changes"][1] == 9  # the box blinks every other frame
+    assert doc["masklet_visibility_changes"][2] == 1  # appears (not counted), then vanishes
     assert coco_decode(doc["masklet"][1][1]).sum() == 0  # absent: an empty RLE
     assert (coco_decode(doc["masklet"][2][2]) == rect(48, 64, 2, 36, 8, 46)).all()
     strided = json.loads(export_zip(video, "sav", stride=4, include_frames=False)
@@ -133,12 +135,14 @@ def test_yolo_labels_are_normalised_polygons_with_label_order_classes(scene):
     video, objs = scene
     z = export_zip(video, "yolo")
     data = yaml.safe_load(z.read("data.yaml"))
-    assert data["names"] == {0: "disc", 1: "box", 2: "unlabeled"} and data["nc"] == 3
-    assert data["train"] == "images"
-    assert "images/walk/00000.jpg" in z.namelist()
+    assert data == {"train": "images/train", "val": "images/val",
+                    "names": {0: "disc", 1: "box", 2: "unlabeled"}}
+    assert "images/train/walk/00000.jpg" in z.namelist()
+    assert "images/val/walk/00009.jpg" in z.namelist()
     expected = stored_masks(video)
     for f in range(10):
-        lines = z.read(f"labels/walk/{f:05d}.txt").decode().splitlines()
+        split = "val" if f == 9 else "train"
+        lines = z.read(f"labels/{split}/walk/{f:05d}.txt").decode().splitlines()
         by_class = {}
         for line in lines:
             cls, *coords = line.split()
@@ -162,8 +166,8 @@ def test_mots_ids_are_class_times_1000_plus_instance_and_masks_disjoint(make_vid
     video = make_video(num_frames=3)
     add_object(video, {0: rect(48, 64, 0, 0, 40, 40), 2: rect(48, 64, 5, 5, 9, 9)}, "box")
     add_object(video, {0: rect(48, 64, 10, 10, 20, 20)}, "disc")
-    z = export_zip(video, "mots", include_frames=False)
-    lines = z.read("instances_txt/walk.txt").decode().splitlines()
+    z = export_zip(video, "mots", include_frames=False, class_map={"box": 2, "disc": 1})
+    lines = z.read("instances_txt/0000.txt").decode().splitlines()
     rows = [line.split(" ") for line in lines]
     assert [(r[0], r[1], r[2]) for r in rows] == [("0", "2001", "2"), ("0", "1002", "1"),
                                                   ("2", "2001", "2")]
@@ -172,17 +176,18 @@ def test_mots_ids_are_class_times_1000_plus_instance_and_masks_disjoint(make_vid
     assert int(rows[0][3]) == 48 and int(rows[0][4]) == 64
     assert not (masks[0] & masks[1]).any()  # disjoint on frame 0
     assert masks[0].sum() == 40 * 40 - 10 * 10 and masks[1].sum() == 100
-    assert z.read("maskflow.seqmap").decode().split() == ["walk", "empty", "0", "3"]
-    # Every .txt in the archive is an annotation file, as MOTS readers glob them.
+    assert z.read("maskflow.seqmap").decode().split() == ["0000", "empty", "000000", "000002"]
+    # Every .txt under instances_txt/ is an annotation file (the MOTS tools read the
+    # folder they are given by sequence name); labels.txt sits with the PNGs for Datumaro.
     for name in z.namelist():
-        if name.endswith(".txt"):
+        if name.startswith("instances_txt/"):
             assert all(len(ln.split()) == 6 for ln in z.read(name).decode().splitlines()), name
 
 
 def test_accepted_only_exports_only_accepted_masklets(scene):
     video, objs = scene
     doc = json.loads(export_zip(video, "coco", accepted_only=True, include_frames=False)
-                     .read("annotations.json"))
+                     .read("annotations/instances_default.json"))
     assert {a["track_id"] for a in doc["annotations"]} == {objs[2].pk}
 
 

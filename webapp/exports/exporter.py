@@ -8,7 +8,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from webapp.exports.archive import ZipStreamWriter
-from webapp.exports.formats import WRITERS
+from webapp.exports.formats import DEFAULT_STRIDES, WRITERS, mots
 from webapp.exports.formats.base import ExportError, build_plan
 from webapp.exports.models import ExportJob, JobStatus
 from webapp.videos.models import Video, VideoStatus
@@ -50,7 +50,8 @@ def run_export(job_id: int) -> ExportJob:
         for v in videos:
             if v.status != VideoStatus.READY:
                 raise ExportError(f"video {v.pk} is not ready ({v.status})")
-        plan = build_plan(job.project, videos, job.options or {})
+        plan = build_plan(job.project, videos, job.options or {},
+                          default_stride=DEFAULT_STRIDES.get(job.format))
         progress = _Progress(job, plan.total_frames)
         base = slugify(job.video.name if job.video_id else job.project.name)[:60] or "export"
         with ZipStreamWriter() as zw:
@@ -67,6 +68,18 @@ def run_export(job_id: int) -> ExportJob:
         _fail(job, f"internal error: {type(e).__name__}: {e}")
     job.refresh_from_db()
     return job
+
+
+def check_options(project, video, fmt: str, options: dict) -> None:
+    """Refuse, before queueing, an export its format cannot write as asked (an
+    ExportError with the message for a 400): MOTS labels that map to no MOTS class."""
+    if fmt != "mots":
+        return
+    if video is not None:
+        videos = [video]
+    else:
+        videos = list(Video.objects.filter(project=project, status=VideoStatus.READY))
+    mots.class_ids(build_plan(project, videos, options))
 
 
 def _fail(job, message: str) -> None:

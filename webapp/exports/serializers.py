@@ -9,9 +9,25 @@ from webapp.jobs import job_pickup_warning
 
 class ExportCreateSerializer(serializers.Serializer):
     format = serializers.ChoiceField(choices=ExportFormat.choices)
-    stride = serializers.IntegerField(min_value=1, max_value=10_000, default=1)
+    stride = serializers.IntegerField(
+        min_value=1, max_value=10_000, required=False,
+        help_text="export every n-th frame; default every frame, and for sav SA-V's rate "
+                  "(every 4th frame at 24 fps, about 6 annotated frames a second otherwise)")
     accepted_only = StrictBooleanField(default=False)
     include_frames = StrictBooleanField(default=True)
+    class_map = serializers.DictField(
+        child=serializers.ChoiceField(choices=[1, 2, 10]), required=False,
+        help_text="mots: {label name: 1 (car) | 2 (pedestrian) | 10 (ignore)}; labels not "
+                  "named default by name (car, pedestrian/person, ignore), others are refused")
+    val_fraction = serializers.FloatField(
+        min_value=0.0, max_value=0.5, required=False,
+        help_text="yolo: the share of each video's frames (a contiguous tail) in the val "
+                  "split; default 0.1, 0 = train only")
+
+    def validate_class_map(self, value):
+        if len(value) > 1000:
+            raise serializers.ValidationError("at most 1000 labels")
+        return value
 
 
 class JobWarningMixin(serializers.Serializer):

@@ -18,6 +18,8 @@ from webapp.api_schema import ApiErrorSerializer
 from webapp.exports import retention, tasks
 from webapp.exports.archive import ArchiveError, check_upload
 from webapp.exports.evaluation import EvaluationError, select
+from webapp.exports.exporter import check_options
+from webapp.exports.formats.base import ExportError
 from webapp.exports.models import Evaluation, ExportJob, ImportJob, JobStatus
 from webapp.exports.serializers import (
     EvaluationCreateSerializer,
@@ -85,6 +87,10 @@ def _create_export(user, project, video, opts: dict) -> ExportJob:
     """Create and queue an export within the user's limit (429 over it), and expire the
     project's exports past their retention on the way (one query when there are none)."""
     fmt = opts.pop("format")
+    try:
+        check_options(project, video, fmt, opts)
+    except ExportError as e:
+        raise ValidationError({"detail": str(e)}) from None
     with transaction.atomic():
         retention.check_active(user)
         retention.prune_expired(project)

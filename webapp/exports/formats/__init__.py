@@ -16,4 +16,10 @@ READERS = {
     "ytvis": ytvis.YtvisReader,
     "coco": coco.CocoReader,
     "sav": sav.SavReader,
+    "mots": mots.MotsReader,
+}
+
+# The stride a format uses where the export names none (default: every frame).
+DEFAULT_STRIDES = {
+    "sav": sav.default_stride,
 }

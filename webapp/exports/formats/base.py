@@ -42,6 +42,7 @@ class VideoPlan:
     frames: list[int]
     objects: list[ObjectInfo]
     by_pk: dict[int, ObjectInfo] = field(default_factory=dict)
+    stride: int = 1  # every `stride`-th frame of this video (frames = 0, stride, ...)
 
     @property
     def height(self) -> int:
@@ -57,9 +58,10 @@ class ExportPlan:
     project: Project
     videos: list[VideoPlan]
     categories: list[str]  # index = class_index
-    stride: int
+    stride: int  # the requested stride; 0 = each video's format default (VideoPlan.stride)
     accepted_only: bool
     include_frames: bool
+    options: dict = field(default_factory=dict)  # the job's options, for format-specific ones
 
     @property
     def total_frames(self) -> int:
@@ -73,8 +75,8 @@ class ExportPlan:
                 yield f, {}
             return
         qs = FrameMask.objects.filter(video=vp.video, object_id__in=list(vp.by_pk))
-        if self.stride > 1:
-            qs = qs.annotate(_m=Mod("frame", self.stride)).filter(_m=0)
+        if vp.stride > 1:
+            qs = qs.annotate(_m=Mod("frame", vp.stride)).filter(_m=0)
         rows = qs.order_by("frame", "object_id").values_list("frame", "object_id", "rle")
         grouped = itertools.groupby(rows.iterator(chunk_size=2000), key=lambda r: r[0])
         pending = next(grouped, None)
@@ -107,8 +109,11 @@ def dir_name(video: Video, taken: set[str]) -> str:
     return name
 
 
-def build_plan(project: Project, videos: list[Video], options: dict) -> ExportPlan:
-    stride = int(options.get("stride") or 1)
+def build_plan(project: Project, videos: list[Video], options: dict,
+               default_stride: Callable[[Video], int] | None = None) -> ExportPlan:
+    """`default_stride(video)` gives the stride where the options name none (SA-V's frame
+    rate); otherwise every frame."""
+    stride = int(options.get("stride") or 0)
     accepted_only = bool(options.get("accepted_only", False))
     include_frames = bool(options.get("include_frames", True))
     labels = list(LabelClass.objects.filter(project=project).order_by("order", "id"))
@@ -134,10 +139,22 @@ def build_plan(project: Project, videos: list[Video], options: dict) -> ExportPl
                     categories.append(name)
                 ci, cat = unlabeled_index, categories[unlabeled_index]
             infos.append(ObjectInfo(obj.pk, n, obj.name or f"{cat} {n}", cat, ci))
-        vp = VideoPlan(video, dir_name(video, taken), list(range(0, video.num_frames, stride)), infos)
+        vs = stride or (default_stride(video) if default_stride else 1)
+        vp = VideoPlan(video, dir_name(video, taken), list(range(0, video.num_frames, vs)), infos,
+                       stride=vs)
         vp.by_pk = {o.pk: o for o in infos}
         plans.append(vp)
-    return ExportPlan(project, plans, categories, stride, accepted_only, include_frames)
+    if not stride and default_stride is None:
+        stride = 1
+    return ExportPlan(project, plans, categories, stride, accepted_only, include_frames,
+                      dict(options))
+
+
+def stride_text(plan: ExportPlan) -> str:
+    strides = sorted({vp.stride for vp in plan.videos}) or [plan.stride or 1]
+    if len(strides) == 1:
+        return str(strides[0])
+    return ", ".join(f"{vp.name}: {vp.stride}" for vp in plan.videos)
 
 
 def readme(plan: ExportPlan, fmt: str, body: str) -> str:
@@ -146,7 +163,7 @@ def readme(plan: ExportPlan, fmt: str, body: str) -> str:
         f"Maskflow export, format {fmt}\n"
         f"project: {plan.project.name}\n"
         f"videos: {', '.join(v.name for v in plan.videos)}\n"
-        f"frame stride: {plan.stride} (frame numbers in file names are the video's own "
+        f"frame stride: {stride_text(plan)} (frame numbers in file names are the video's own "
         f"0-based frame indices)\n"
         f"accepted masklets only: {plan.accepted_only}\n"
         f"frames included: {plan.include_frames}\n"

@@ -1,5 +1,9 @@
 """Per-frame COCO instance segmentation: one image per exported frame, one annotation per
-(masklet, frame) with compressed RLE, plus video_id, frame_index and track_id."""
+(masklet, frame) with compressed RLE, plus video_id, frame_index and track_id.
+
+Layout as CVAT and Datumaro write and read COCO (subset "default", the subset name both
+use for data without splits): annotations/instances_default.json, with every image's
+file_name relative to images/default/."""
 from __future__ import annotations
 
 import json
@@ -11,7 +15,10 @@ from webapp.exports.formats.reader import (Reader, as_int, frame_from_name, to_r
                                            want_list_of)
 from webapp.exports.formats.ytvis import find_json
 
-JSON_NAME = "annotations.json"
+SUBSET = "default"
+JSON_NAME = f"annotations/instances_{SUBSET}.json"
+IMAGE_DIR = f"images/{SUBSET}"
+OLD_JSON_NAME = "annotations.json"  # what exports before this layout wrote; still imported
 
 
 def _dump(obj) -> bytes:
@@ -21,7 +28,7 @@ def _dump(obj) -> bytes:
 def write(plan: ExportPlan, zw, progress: Progress) -> None:
     if plan.include_frames:
         for vp in plan.videos:
-            plan.copy_frames(zw, vp, lambda f, n=vp.name: f"JPEGImages/{n}/{f:05d}.jpg", progress, 0.5)
+            plan.copy_frames(zw, vp, lambda f, n=vp.name: f"{IMAGE_DIR}/{n}/{f:05d}.jpg", progress, 0.5)
     weight = 0.5 if plan.include_frames else 1.0
     with zw.open(JSON_NAME) as out:
         out.write(b'{"info":')
@@ -68,14 +75,17 @@ def write(plan: ExportPlan, zw, progress: Progress) -> None:
         out.write(b"]}")
     zw.write_text("README.md", readme(plan, "coco", f"""
 {JSON_NAME}: COCO instance segmentation, one image per exported frame (file_name relative
-to JPEGImages/), annotations with compressed RLE, area, bbox [x, y, w, h], iscrowd 0, and
-video_id, frame_index and track_id (the masklet's Maskflow id, stable across frames)."""))
+to {IMAGE_DIR}/, where the frames are when included), annotations with compressed RLE, area, bbox [x, y, w, h], iscrowd 0, and
+video_id, frame_index and track_id (the masklet's Maskflow id, stable across frames).
+Checked with pycocotools (COCO(), annToMask) and laid out as CVAT's and Datumaro's COCO
+importers expect (annotations/instances_<subset>.json + images/<subset>/, subset
+"{SUBSET}")."""))
 
 
 class CocoReader(Reader):
     def __init__(self, archive: SafeArchive, video, export_name: str) -> None:
         super().__init__(video)
-        name, doc = find_json(archive, "images", (JSON_NAME,))
+        name, doc = find_json(archive, "images", (JSON_NAME.rsplit("/", 1)[-1], OLD_JSON_NAME))
         self.where = name
         images = want_list_of(doc.get("images"), dict, f"{name}: images")
         videos = want_list_of(doc.get("videos"), dict, f"{name}: videos")

@@ -8,19 +8,32 @@ import json
 from webapp.annotations.models import FrameMask, MaskSource
 from webapp.exports import masks as M
 from webapp.exports.archive import ArchiveError, SafeArchive
-from webapp.exports.formats.base import ExportPlan, Progress, readme
+from webapp.exports.formats.base import ExportError, ExportPlan, Progress, readme
 from webapp.exports.formats.reader import Reader, as_int, to_rle, track_key, want
 
 SAV_STRIDE = 4  # SA-V annotates every 4th frame of its 24 fps videos (6 fps)
+SAV_ANNOTATION_FPS = 6.0
 MAX_MASKLETS = 100_000  # a declared masklet_num beyond this is refused, not allocated
+
+
+def default_stride(video) -> int:
+    """SA-V's annotation rate for this video: every 4th frame at 24 fps, and at other
+    rates the stride that comes closest to SA-V's 6 annotated frames a second
+    (30 fps → 5, 60 → 10, 12 → 2; 9 fps or less → every frame)."""
+    fps = float(video.fps or 0)
+    if fps <= 0:
+        return SAV_STRIDE
+    return max(1, round(fps / SAV_ANNOTATION_FPS))
 
 
 def _dump(obj) -> bytes:
     return json.dumps(obj, separators=(",", ":")).encode("utf-8")
 
 
-def _bucket(size_abs: float) -> str:
-    # The COCO size buckets SA-V uses.
+def _bucket(size_abs: float, visible: int) -> str | None:
+    # The COCO size buckets SA-V uses; a masklet never visible has no size at all.
+    if not visible:
+        return None
     if size_abs < 32 * 32:
         return "small"
     if size_abs < 96 * 96:
@@ -28,11 +41,47 @@ def _bucket(size_abs: float) -> str:
     return "large"
 
 
+def _write_mp4(zw, vp, name: str) -> None:
+    """All frames of the video, at its frame rate, as <video>.mp4: the SA-V reader decodes
+    the mp4 and keeps every `annot_sample_rate`-th frame to align with masklet rows."""
+    import tempfile
+
+    import cv2
+    import numpy as np
+    from django.core.files.storage import default_storage
+
+    v = vp.video
+    with tempfile.TemporaryDirectory(prefix="maskflow-sav-") as tmp:
+        path = f"{tmp}/{name}"
+        writer = cv2.VideoWriter(path, cv2.VideoWriter_fourcc(*"mp4v"), float(v.fps or 24.0),
+                                 (v.width, v.height))
+        if not writer.isOpened():
+            raise ExportError("this server cannot encode mp4 (OpenCV without an mp4 writer); "
+                              "export with include_frames false")
+        try:
+            for f in range(v.num_frames):
+                try:
+                    with default_storage.open(v.frame_path(f), "rb") as fh:
+                        data = np.frombuffer(fh.read(), np.uint8)
+                except FileNotFoundError:
+                    raise ExportError(f"frame {f} of video {v.pk} is missing in storage") from None
+                img = cv2.imdecode(data, cv2.IMREAD_COLOR)
+                if img is None or img.shape[:2] != (v.height, v.width):
+                    raise ExportError(f"frame {f} of video {v.pk} is unreadable")
+                writer.write(img)
+        finally:
+            writer.release()
+        with open(path, "rb") as src, zw.open(name) as out:
+            while chunk := src.read(1 << 20):
+                out.write(chunk)
+
+
 def write(plan: ExportPlan, zw, progress: Progress) -> None:
     weight = 0.5 if plan.include_frames else 1.0
     for vp in plan.videos:
         if plan.include_frames:
-            plan.copy_frames(zw, vp, lambda f, n=vp.name: f"JPEGImages/{n}/{f:05d}.jpg", progress, 0.5)
+            _write_mp4(zw, vp, f"{vp.name}.mp4")
+            progress(0.5 * len(vp.frames))
         n = len(vp.objects)
         empty = M.empty_rle(vp.height, vp.width)
         area_sum = [0] * n
@@ -40,24 +89,30 @@ def write(plan: ExportPlan, zw, progress: Progress) -> None:
         first_seen: list[int | None] = [None] * n
         changes = [0] * n
         last_vis = [False] * n
-        edited = _edited_frames(vp, plan.stride)
+        edited = _edited_frames(vp, vp.stride)
         v = vp.video
+        rows = 0
         with zw.open(f"{vp.name}_manual.json") as out:
             out.write(b'{"video_id":' + _dump(vp.name))
+            fps = float(v.fps or 0)
+            # Numeric video fields are floats, as in the SA-V files.
             meta = {
-                "video_duration": (v.num_frames / v.fps) if v.fps else None,
-                "video_frame_count": v.num_frames,
-                "video_height": v.height,
-                "video_width": v.width,
-                "video_resolution": v.height * v.width,
-                "video_fps": v.fps,
-                "frame_stride": plan.stride,
+                "video_duration": (v.num_frames / fps) if fps else None,
+                "video_frame_count": float(v.num_frames),
+                "video_height": float(v.height),
+                "video_width": float(v.width),
+                "video_resolution": float(v.height * v.width),
+                "video_environment": None,  # SA-V: Indoor/Outdoor; not known here
+                "video_split": "train",
+                "video_fps": fps or None,
+                "frame_stride": vp.stride,
                 "annotated_frames": vp.frames,
             }
             for k, val in meta.items():
                 out.write(b',"' + k.encode() + b'":' + _dump(val))
             out.write(b',"masklet":[')
             for ai, (f, rles) in enumerate(plan.frame_masks(vp)):
+                rows += 1
                 row = []
                 for oi, obj in enumerate(vp.objects):
                     rle = rles.get(obj.number)
@@ -67,10 +122,11 @@ def write(plan: ExportPlan, zw, progress: Progress) -> None:
                     if vis:
                         area_sum[oi] += a
                         visible[oi] += 1
-                        if first_seen[oi] is None:
-                            first_seen[oi] = ai
-                    if ai and vis != last_vis[oi]:
+                    # Changes count after the masklet first appears, as in SA-V.
+                    if first_seen[oi] is not None and vis != last_vis[oi]:
                         changes[oi] += 1
+                    if vis and first_seen[oi] is None:
+                        first_seen[oi] = ai
                     last_vis[oi] = vis
                 out.write((b"," if ai else b"") + _dump(row))
                 progress(weight)
@@ -83,24 +139,37 @@ def write(plan: ExportPlan, zw, progress: Progress) -> None:
                 "masklet_category": [o.category for o in vp.objects],
                 "masklet_size_rel": [s / res for s in size_abs],
                 "masklet_size_abs": size_abs,
-                "masklet_size_bucket": [_bucket(s) for s in size_abs],
+                "masklet_size_bucket": [_bucket(s, visible[i]) for i, s in enumerate(size_abs)],
                 "masklet_visibility_changes": changes,
                 "masklet_first_appeared_frame": first_seen,
-                "masklet_frame_count": visible,
+                # SA-V: the number of annotated rows, the same for every masklet.
+                "masklet_frame_count": [rows] * n,
                 "masklet_edited_frame_count": [edited.get(o.pk, 0) for o in vp.objects],
                 "masklet_type": ["manual"] * n,
+                "masklet_stability_score": [None] * n,  # SA-V's auto masklets only
                 "masklet_num": n,
+                "masklet_visible_frame_count": visible,  # an addition: rows where visible
             }
             for k, val in stats.items():
                 out.write(b',"' + k.encode() + b'":' + _dump(val))
             out.write(b"}")
     zw.write_text("README.md", readme(plan, "sav", """
-<video>_manual.json: SA-V style. masklet[i][j] is the compressed RLE of masklet j on the
-i-th annotated frame (an empty RLE where it is absent); annotated_frames[i] is that
-frame's video index (every frame, or every `stride`-th). masklet_first_appeared_frame is
-an index into masklet, as in SA-V; masklet_edited_frame_count counts frames corrected by
-hand (prompted) rather than propagated. masklet_name and masklet_category are additions.
-JPEGImages/<video>/<frame:05d>.jpg: the frames (when included)."""))
+<video>_manual.json: SA-V. masklet[i][j] is the compressed RLE of masklet j on the i-th
+annotated frame (an empty RLE where it is absent); annotated_frames[i] is that frame's
+video index, i * frame_stride. The default stride follows SA-V: every 4th frame at 24 fps
+(SA-V's 6 annotated frames a second); at other rates the stride closest to 6 a second
+(30 fps → 5, 60 → 10; 9 fps or less → every frame), unless the export named a stride.
+masklet_frame_count is the number of annotated rows (as in SA-V);
+masklet_visible_frame_count (an addition) the rows where the masklet is visible;
+masklet_visibility_changes counts changes after the first appearance;
+masklet_first_appeared_frame is an index into masklet; masklet_size_bucket is null for
+a masklet never visible; masklet_edited_frame_count counts frames corrected by hand
+(prompted) rather than propagated; masklet_name and masklet_category are additions.
+video_environment is null (not recorded); video_split is "train".
+<video>.mp4 (when frames are included): every frame at the video's frame rate, as SA-V
+ships them. Checked against the sam2 sav_dataset reader's rules (sav_utils.SAVDataset:
+<video>.mp4 + <video>_manual.json in one folder, decoded frames[::annot_sample_rate]
+aligned with masklet rows); pass annot_sample_rate=frame_stride when it is not 4."""))
 
 
 def _edited_frames(vp, stride: int) -> dict[int, int]:
