@@ -606,8 +606,9 @@ function Editor({
                 Clear frame
               </button>
               <div className="cleanup" title="On the selected object's mask on this frame">
+                <span className="cleanup-head">Clean up (this frame)</span>
                 <label className="cleanup-size">
-                  <span>Clean up ≤</span>
+                  <span>size ≤</span>
                   <input
                     type="number"
                     min={1}
