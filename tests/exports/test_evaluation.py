@@ -54,7 +54,9 @@ def test_two_annotators_are_matched_by_overlap_and_scored(two_annotators):
     assert ev.j_mean == pytest.approx((1 + j_box) / 2)
     assert ev.f_mean == pytest.approx((1 + f_box) / 2)
     assert ev.jf_mean == pytest.approx((ev.j_mean + ev.f_mean) / 2)
-    assert len(ev.result["frames"]) == 6
+    # The default protocol is DAVIS 2017 semi-supervised: frames 0 and 5 are left out.
+    assert ev.result["protocol"] == "semi-supervised" and ev.result["pairing"] == "hungarian"
+    assert [f["frame"] for f in ev.result["frames"]] == [1, 2, 3, 4]
     assert ev.result["frames"][0]["J"] == pytest.approx((1 + j_box) / 2)
     assert ev.result["unmatched_candidates"] == []
 
@@ -65,16 +67,19 @@ def test_a_missed_object_scores_zero_where_the_reference_has_it(make_video, add_
                      user="annotator")
     far = add_object(video, {3: rect(48, 64, 50, 30, 60, 40)}, user="admin")
     ev = Evaluation.objects.create(video=video, reference={"objects": [ref.pk]},
-                                   candidate={"objects": [far.pk]})
+                                   candidate={"objects": [far.pk]},
+                                   options={"protocol": "all-frames"})
     r = run_evaluation(ev.pk).result
     (o,) = r["objects"]
-    assert o["candidate_id"] is None  # no overlap anywhere: not matched
-    # frames 0, 1: reference only → 0; frame 2: both empty → 1; frame 3: ref empty → J=1.
-    assert [f["J"] for f in r["frames"]] == [0.0, 0.0, 1.0, 1.0]
-    assert r["unmatched_candidates"] == [far.pk]
+    # As in DAVIS, a candidate is assigned when there are as many candidates as
+    # references, even without overlap: frames 0, 1: reference only → 0; frame 2: both
+    # empty → 1; frame 3: candidate only → 0.
+    assert o["candidate_id"] == far.pk
+    assert [f["J"] for f in r["frames"]] == [0.0, 0.0, 1.0, 0.0]
+    assert r["unmatched_candidates"] == []
     ev2 = Evaluation.objects.create(video=video, reference={"objects": [ref.pk]},
                                     candidate={"objects": [far.pk]},
-                                    options={"annotated_only": True})
+                                    options={"annotated_only": True, "protocol": "all-frames"})
     r2 = run_evaluation(ev2.pk).result
     assert [f["frame"] for f in r2["frames"]] == [0, 1] and r2["overall"]["JF"] == 0.0
 

@@ -6,7 +6,7 @@ import time
 
 from django.utils import timezone
 
-from webapp.exports.evaluation import EvaluationError, evaluate, select
+from webapp.exports.evaluation import SEMI_SUPERVISED, EvaluationError, evaluate, select
 from webapp.exports.models import Evaluation, JobStatus
 
 log = logging.getLogger(__name__)
@@ -31,7 +31,8 @@ def run_evaluation(evaluation_id: int) -> Evaluation:
         result = evaluate(
             ev.video, select(ev.video, ev.reference), select(ev.video, ev.candidate),
             stride=int(opts.get("stride") or 1), annotated_only=bool(opts.get("annotated_only")),
-            pairs=opts.get("pairs"), progress=progress,
+            pairs=opts.get("pairs"), protocol=opts.get("protocol", SEMI_SUPERVISED),
+            progress=progress,
         )
         o = result["overall"]
         Evaluation.objects.filter(pk=ev.pk).update(

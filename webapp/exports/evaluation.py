@@ -3,10 +3,16 @@
 An annotation set is chosen by a selector: `{"import": <import job id>}` (the objects an
 import created), `{"user": "<username>"}` (live objects that user drew, imports excluded) or
 `{"objects": [ids]}`. Candidate objects are paired with reference objects either
-explicitly (`pairs`) or greedily by mean IoU over the evaluated frames (highest first,
-ties to the lower ids). As in DAVIS, each reference object is scored against its
-candidate's masks (empty where the candidate has none, and on every frame when it has no
-candidate); unpaired candidates are listed but do not lower the score.
+explicitly (`pairs`) or, as DAVIS 2017's unsupervised evaluation does, by a Hungarian
+assignment (scipy's linear_sum_assignment) maximising the sum over pairs of the mean over
+the evaluated frames of (J + F) / 2, with empty candidates added when there are fewer
+candidates than references. Each reference object is scored against its candidate's
+masks (empty where the candidate has none, and on every frame when it has no candidate);
+unpaired candidates are listed but do not lower the score.
+
+Protocols (`protocol`): "semi-supervised" (DAVIS 2017, the default): the first and the
+last of the evaluated frames are left out, as the DAVIS evaluation does (the first frame
+is the given mask); "all-frames": every evaluated frame counts.
 """
 from __future__ import annotations
 
@@ -24,6 +30,11 @@ from webapp.exports.models import ImportJob
 
 class EvaluationError(ValueError):
     """A bad request; the message is shown to the user."""
+
+
+SEMI_SUPERVISED = "semi-supervised"
+ALL_FRAMES = "all-frames"
+PROTOCOLS = (SEMI_SUPERVISED, ALL_FRAMES)
 
 
 MAX_ID = 2**63 - 1  # database ids are 64-bit; anything larger cannot exist
@@ -91,24 +102,56 @@ def _rle_iou(a: dict | None, b: dict | None) -> float:
     return float(mask_utils.iou([M._bytes_rle(a)], [M._bytes_rle(b)], [0])[0][0])
 
 
-def match(ref: dict, cand: dict, frames: list[int]) -> list[tuple[int, int, float]]:
-    """Greedy one-to-one pairing by mean IoU over the frames where either object has a
-    mask (frames where both are absent say nothing about whether they are the same)."""
-    scores = []
-    for r in ref:
-        for c in cand:
-            shown = [f for f in frames if f in ref[r] or f in cand[c]]
-            s = sum(_rle_iou(ref[r].get(f), cand[c].get(f)) for f in shown) / max(1, len(shown))
-            if s > 0:
-                scores.append((s, r, c))
-    scores.sort(key=lambda t: (-t[0], t[1], t[2]))
-    used_r, used_c, pairs = set(), set(), []
-    for s, r, c in scores:
-        if r not in used_r and c not in used_c:
-            used_r.add(r)
-            used_c.add(c)
-            pairs.append((r, c, s))
-    return pairs
+def pair_measures(g_rle: dict | None, p_rle: dict | None, empty: np.ndarray) -> tuple[float, float]:
+    """(J, F) of one candidate mask against one reference mask (None = empty)."""
+    if g_rle is None and p_rle is None:
+        return 1.0, 1.0
+    if g_rle is None or p_rle is None:
+        return 0.0, 0.0
+    g, p = M.decode(g_rle), M.decode(p_rle)
+    return jf.jaccard(p, g), f_cropped(p, g)
+
+
+def assign(scores: np.ndarray) -> list[tuple[int, int]]:
+    """Hungarian assignment maximising the total score: (row, column) pairs, one per row
+    when there are at least as many columns as rows."""
+    from scipy.optimize import linear_sum_assignment
+
+    if scores.size == 0:
+        return []
+    rows, cols = linear_sum_assignment(-scores)
+    return [(int(r), int(c)) for r, c in zip(rows, cols)]
+
+
+def match(ref: dict, cand: dict, frames: list[int], shape: tuple[int, int],
+          progress: Callable[[float], None] | None = None) -> tuple[list, dict]:
+    """DAVIS 2017 unsupervised pairing: Hungarian on the mean over `frames` of (J + F)/2,
+    candidates padded with empty masks up to the number of references. Returns
+    ([(ref, cand or None, score)], {(ref, cand): (Js, Fs)}) with the per-frame values of
+    the chosen pairs, so they are not computed twice."""
+    r_ids, c_ids = list(ref), list(cand)
+    empty = np.zeros(shape, dtype=np.uint8)
+    n_cols = max(len(c_ids), len(r_ids))
+    scores = np.zeros((len(r_ids), n_cols))
+    values: dict[tuple, tuple[list, list]] = {}
+    total = max(1, len(r_ids) * n_cols)
+    for i, r in enumerate(r_ids):
+        for k in range(n_cols):
+            c = c_ids[k] if k < len(c_ids) else None
+            js, fs = [], []
+            for f in frames:
+                j_val, f_val = pair_measures(ref[r].get(f), cand[c].get(f) if c else None, empty)
+                js.append(j_val)
+                fs.append(f_val)
+            values[(r, c)] = (js, fs)
+            scores[i, k] = (float(np.mean(js)) + float(np.mean(fs))) / 2 if frames else 0.0
+            if progress:
+                progress(1 / total)
+    pairs = []
+    for i, k in assign(scores):
+        c = c_ids[k] if k < len(c_ids) else None
+        pairs.append((r_ids[i], c, float(scores[i, k])))
+    return pairs, values
 
 
 def f_cropped(pred: np.ndarray, gt: np.ndarray, bound_th: float = jf.BOUND_TH) -> float:
@@ -132,7 +175,10 @@ def _f_with_radius(pred, gt, radius: int) -> float:
 
 def evaluate(video, ref_objs: list[Object], cand_objs: list[Object], *, stride: int = 1,
              annotated_only: bool = False, pairs: list | None = None,
+             protocol: str = SEMI_SUPERVISED,
              progress: Callable[[float], None] | None = None) -> dict:
+    if protocol not in PROTOCOLS:
+        raise EvaluationError(f"protocol must be one of {', '.join(PROTOCOLS)}")
     if not ref_objs:
         raise EvaluationError("the reference set has no objects")
     overlap = {o.pk for o in ref_objs} & {o.pk for o in cand_objs}
@@ -145,8 +191,16 @@ def evaluate(video, ref_objs: list[Object], cand_objs: list[Object], *, stride: 
     if annotated_only:
         marked = set().union(*(set(m) for m in ref.values()))
         frames = [f for f in all_frames if f in marked]
+    if protocol == SEMI_SUPERVISED:
+        if len(frames) < 3:
+            raise EvaluationError(
+                f"the semi-supervised protocol leaves out the first and last frames, and "
+                f"this selection has {len(frames)}; use protocol all-frames")
+        frames = frames[1:-1]
     if not frames:
         raise EvaluationError("no frames to evaluate")
+    h, w = video.height, video.width
+    computed: dict[tuple, tuple[list, list]] = {}
     if pairs:
         matched = []
         for p in pairs:
@@ -159,28 +213,24 @@ def evaluate(video, ref_objs: list[Object], cand_objs: list[Object], *, stride: 
         if len({m[0] for m in matched}) != len(matched) or len({m[1] for m in matched}) != len(matched):
             raise EvaluationError("each object may appear in one pair only")
     else:
-        matched = match(ref, cand, frames)
-    partner = {r: c for r, c, _ in matched}
-    h, w = video.height, video.width
+        # Pairing is most of the work: it scores every (reference, candidate) pair.
+        matched, computed = match(ref, cand, frames, (h, w), progress)
+    partner = {r: c for r, c, _ in matched if c is not None}
     empty = np.zeros((h, w), dtype=np.uint8)
-    per_obj: dict[int, dict[str, list[float]]] = {r: {"J": [], "F": []} for r in ref}
-    total = len(frames) * len(ref)
-    for f in frames:
-        for r in ref:
-            c = partner.get(r)
-            g_rle = ref[r].get(f)
-            p_rle = cand[c].get(f) if c is not None else None
-            if g_rle is None and p_rle is None:
-                j_val = f_val = 1.0
-            else:
-                g = M.decode(g_rle) if g_rle else empty
-                p = M.decode(p_rle) if p_rle else empty
-                j_val = jf.jaccard(p, g)
-                f_val = f_cropped(p, g) if g_rle and p_rle else 0.0
-            per_obj[r]["J"].append(j_val)
-            per_obj[r]["F"].append(f_val)
-        if progress:
-            progress(len(ref) / max(1, total))
+    per_obj: dict[int, dict[str, list[float]]] = {}
+    for r in ref:
+        c = partner.get(r)
+        if (r, c) in computed:
+            js, fs = computed[(r, c)]
+        else:
+            js, fs = [], []
+            for f in frames:
+                j_val, f_val = pair_measures(ref[r].get(f), cand[c].get(f) if c else None, empty)
+                js.append(j_val)
+                fs.append(f_val)
+            if progress and pairs:
+                progress(1 / len(ref))
+        per_obj[r] = {"J": js, "F": fs}
     objects = []
     for r in ref:
         js, fs = jf.stats(per_obj[r]["J"]), jf.stats(per_obj[r]["F"])
@@ -204,6 +254,8 @@ def evaluate(video, ref_objs: list[Object], cand_objs: list[Object], *, stride: 
         "bound_pixels": jf.bound_pixels(h, w),
     }
     return {
+        "protocol": protocol,
+        "pairing": "explicit" if pairs else "hungarian",
         "overall": overall,
         "objects": objects,
         "frames": per_frame,

@@ -82,14 +82,16 @@ def f_measure(pred: np.ndarray, gt: np.ndarray, bound_th: float = BOUND_TH) -> f
 class Stats:
     mean: float
     recall: float  # fraction of frames above 0.5
-    decay: float  # mean over the first quarter of frames minus the last quarter
+    decay: float  # mean over the first quarter of frames minus the last quarter (DAVIS bins)
 
     def as_dict(self) -> dict:
         return {"mean": self.mean, "recall": self.recall, "decay": self.decay}
 
 
 def stats(values: list[float], n_bins: int = 4) -> Stats:
-    """DAVIS summary statistics of one object's per-frame values."""
+    """DAVIS summary statistics of one object's per-frame values. The quarter edges are
+    DAVIS's round(linspace(1, n, 5)) - 1, kept as ints: the DAVIS code casts them to uint8,
+    which wraps past 255 frames; here they stay four quarters at any length."""
     v = np.asarray(values, dtype=float)
     if v.size == 0:
         return Stats(float("nan"), float("nan"), float("nan"))

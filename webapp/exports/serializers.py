@@ -79,8 +79,14 @@ class EvaluationCreateSerializer(serializers.Serializer):
     )
     pairs = serializers.ListField(
         child=serializers.ListField(child=serializers.IntegerField(), min_length=2, max_length=2),
-        required=False, help_text="[[reference id, candidate id], ...]; default: match by IoU",
+        required=False,
+        help_text="[[reference id, candidate id], ...]; default: Hungarian assignment on "
+                  "the mean (J+F)/2 over the evaluated frames (DAVIS 2017)",
     )
+    protocol = serializers.ChoiceField(
+        choices=["semi-supervised", "all-frames"], default="semi-supervised",
+        help_text="semi-supervised (DAVIS 2017): the first and last evaluated frames are "
+                  "left out; all-frames: every evaluated frame counts")
 
 
 class EvaluationSerializer(JobWarningMixin, serializers.ModelSerializer):

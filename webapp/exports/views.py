@@ -230,7 +230,8 @@ class VideoEvaluationsView(APIView):
             select(video, d["candidate"])
         except EvaluationError as e:
             raise ValidationError({"detail": str(e)}) from None
-        opts = {"stride": d["stride"], "annotated_only": d["annotated_only"]}
+        opts = {"stride": d["stride"], "annotated_only": d["annotated_only"],
+                "protocol": d["protocol"]}
         if d.get("pairs"):
             opts["pairs"] = d["pairs"]
         ev = Evaluation.objects.create(video=video, reference=d["reference"],
