@@ -304,3 +304,43 @@ def test_brush_with_nothing_selected_creates_an_object(mf_server, seed, open_as)
     v.keyboard.press("b")
     assert v.locator("[data-testid=prompt-layer]").get_attribute("data-tool") == "prompt"
     assert not a.errors and not v.errors
+
+
+def test_zoom_is_gentle_markers_keep_their_size_and_esc_deselects(mf_server, seed, open_as):
+    """Issue 15's first-use trips: five wheel notches went to 605 %, click markers grew with
+    the zoom until they hid the object, 0 stopped resetting after the opacity slider had
+    focus, and Esc cancelled a propagation instead of deselecting."""
+    vid = seed.video["id"]
+    page = open_as("bob", f"/videos/{vid}?frame=6")
+    wait_live(page)
+    page.evaluate(RECORD)
+    page.keyboard.press("Escape")
+    page.mouse.click(*to_screen(page, 320, 180))
+    marker = page.locator(".prompt-point circle").first
+    marker.wait_for(timeout=60_000)
+    before = marker.bounding_box()["width"]
+    page.mouse.move(*to_screen(page, 320, 180))
+    for _ in range(5):
+        page.mouse.wheel(0, -240)  # one notch of Chromium's wheel
+    page.wait_for_selector(".zoom-badge")
+    zoom = int(page.locator(".zoom-badge").inner_text().split("%")[0])
+    assert 150 <= zoom <= 300, zoom
+    assert abs(marker.bounding_box()["width"] - before) < 2
+    # The opacity slider keeps focus after use; 0 still resets the zoom.
+    page.locator("[data-testid=opacity]").focus()
+    page.keyboard.press("ArrowLeft")
+    page.keyboard.press("0")
+    page.wait_for_selector(".zoom-badge", state="detached")
+    # Esc during a propagation deselects (the next click starts a new object) and leaves the
+    # propagation running: it has its own Cancel button.
+    page.evaluate("() => document.activeElement && document.activeElement.blur()")
+    page.wait_for_function("() => window.__maskflow.ctl.selected !== null")
+    page.click("[data-testid=propagate-forward]")
+    page.keyboard.press("Escape")
+    page.wait_for_function("() => window.__maskflow.ctl.selected === null")
+    page.wait_for_timeout(300)
+    assert "propagate.cancel" not in page.evaluate("() => window.__sent.map((m) => m.type)")
+    page.wait_for_function(
+        "() => { const el = document.querySelector('[data-testid=propagation]');"
+        " return el && el.dataset.running === '0'; }", timeout=120_000)
+    assert not page.errors, page.errors
