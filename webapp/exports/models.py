@@ -31,6 +31,8 @@ class ImportFormat(models.TextChoices):
     YTVIS = "ytvis"
     COCO = "coco"
     SAV = "sav"
+    MOTS = "mots"
+    YOLO = "yolo"
 
 
 class Job(models.Model):

@@ -17,6 +17,7 @@ READERS = {
     "coco": coco.CocoReader,
     "sav": sav.SavReader,
     "mots": mots.MotsReader,
+    "yolo": yolo.YoloReader,
 }
 
 # The stride a format uses where the export names none (default: every frame).

@@ -31,6 +31,7 @@ from webapp.exports.formats.base import UNLABELED, ExportError, ExportPlan, Prog
 from webapp.exports.formats.reader import Reader
 
 CLASSES = {1: "car", 2: "pedestrian", 10: "ignored"}
+TRACKS_FILE = "maskflow_tracks.json"
 MAX_INSTANCES = 1000
 _DEFAULTS = {
     1: ("car", "cars", "vehicle", "vehicles", "automobile"),
@@ -93,9 +94,14 @@ def write(plan: ExportPlan, zw, progress: Progress) -> None:
     cls_of = class_ids(plan)
     weight = 1 / 3 if plan.include_frames else 0.5
     seqmap, names = [], []
+    side: dict[str, dict] = {}
     for vi, vp in enumerate(plan.videos):
         seq = seq_name(vi)
         names.append(f"  {seq}: {vp.name}")
+        side[seq] = {"video": vp.name, "objects": {
+            str(cls_of[o.category] * MAX_INSTANCES + o.number): {"name": o.name,
+                                                                  "label": o.category}
+            for o in vp.objects}}
         if len(vp.objects) >= MAX_INSTANCES:
             raise ExportError(f"video {vp.video.pk} has {len(vp.objects)} masklets; MOTS ids "
                               f"hold at most {MAX_INSTANCES - 1} instances per class")
@@ -121,6 +127,7 @@ def write(plan: ExportPlan, zw, progress: Progress) -> None:
             plan.copy_frames(zw, vp, lambda f, s=seq: f"images/{s}/{f:06d}.jpg", progress, weight)
         seqmap.append(f"{seq} empty {0:06d} {max(vp.video.num_frames - 1, 0):06d}\n")
     zw.write_text("maskflow.seqmap", "".join(seqmap))
+    zw.write_json(TRACKS_FILE, {"sequences": side})
     zw.write_text("instances/labels.txt", "car\npedestrian\nignored\n")
     mapping = "\n".join(f"  {c}: {k}" for c, k in sorted(cls_of.items())) or "  (none)"
     zw.write_text("README.md", readme(plan, "mots", f"""
@@ -136,6 +143,8 @@ instances/<seq>/<frame:06d>.png: the same as 16-bit PNGs (pixel = object_id, 0 =
 background), one per exported frame; instances/labels.txt names the classes for Datumaro.
 images/<seq>/<frame:06d>.jpg: the frames (when included).
 maskflow.seqmap: `<seq> empty 000000 <last frame index>` per sequence.
+{TRACKS_FILE}: for Maskflow's own import (other tools ignore it): each sequence's video
+name and each object id's masklet name and label.
 Checked against the MOTS tools' rules (mots_common/io.py: class ids, disjoint masks,
 unique ids per frame, 000000.png names, seqmap fields) and Datumaro's MOTS PNG importer.
 Evaluate with: python mots_eval/eval.py <results> instances_txt maskflow.seqmap"""))
@@ -186,8 +195,23 @@ class MotsReader(Reader):
         if not self.seqs:
             raise ArchiveError("no MOTS sequence found: expected instances_txt/<seq>.txt or "
                                "instances/<seq>/<frame>.png")
-        self.seq = self.choose(sorted(self.seqs), export_name, video.name, seq_name(0))
+        side = {}
+        if TRACKS_FILE in names:
+            doc = archive.read_json(TRACKS_FILE)
+            if isinstance(doc, dict) and isinstance(doc.get("sequences"), dict):
+                side = {k: v for k, v in doc["sequences"].items() if isinstance(v, dict)}
+        by_video = {str(v.get("video")): k for k, v in side.items() if k in self.seqs}
+        if len(self.seqs) > 1 and (export_name in by_video or video.name in by_video):
+            self.seq = by_video.get(export_name) or by_video[video.name]
+        else:
+            self.seq = self.choose(sorted(self.seqs), export_name, video.name, seq_name(0))
         self.where = f"MOTS sequence {self.seq}"
+        self.known = {}
+        objects = side.get(self.seq, {}).get("objects")
+        if isinstance(objects, dict):
+            for oid, info in objects.items():
+                if isinstance(info, dict) and str(oid).isdigit():
+                    self.known[int(oid)] = info
 
     def _txt_rows(self):
         name = self.seqs[self.seq]
@@ -221,6 +245,12 @@ class MotsReader(Reader):
         return rows
 
     def _declare(self, oid: int, cls: int) -> None:
+        info = self.known.get(oid)
+        if info is not None:  # Maskflow's own export: the masklet's name and label
+            name, label = info.get("name"), info.get("label")
+            self.declare(oid, name if isinstance(name, str) else None,
+                         label if isinstance(label, str) else None)
+            return
         cat = _class_label(cls, self.labels)
         self.declare(oid, f"{cat or 'object'} {oid}", cat)
 
