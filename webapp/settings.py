@@ -5,7 +5,7 @@ from pathlib import Path
 
 import dj_database_url
 
-from webapp.env import env, envbool, envint, envlist
+from webapp.env import env, envbool, envfloat, envint, envlist
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env("MASKFLOW_VAR_DIR", str(BASE_DIR / "var")))
@@ -99,11 +99,14 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # --- realtime: in-memory channel layer by default, Redis when REDIS_URL is set ------
 REDIS_URL = env("REDIS_URL")
 SCALED_OUT = bool(REDIS_URL)
+REALTIME_PREFIX = env("REALTIME_PREFIX", "mf")  # Redis key prefix: leases, jobs, presence
+REALTIME_WORKER_STALE_S = envfloat("REALTIME_WORKER_STALE_S", 2.5)  # silent this long = dead
+REALTIME_LEASE_TTL_S = envint("REALTIME_LEASE_TTL_S", 24 * 3600)
 if SCALED_OUT:
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
-            "CONFIG": {"hosts": [REDIS_URL], "prefix": env("REALTIME_PREFIX", "mf") + "-asgi-"},
+            "CONFIG": {"hosts": [REDIS_URL], "prefix": REALTIME_PREFIX + "-asgi-"},
         }
     }
 else:
@@ -225,7 +228,7 @@ CACHES = (
         "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": REDIS_URL,
-            "KEY_PREFIX": env("REALTIME_PREFIX", "mf") + "-cache",
+            "KEY_PREFIX": REALTIME_PREFIX + "-cache",
         }
     }
     if REDIS_URL

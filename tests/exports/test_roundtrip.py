@@ -110,10 +110,11 @@ def test_import_masks_get_fresh_seqs_in_frame_order(scene, make_video):
 
 
 def test_the_room_hears_the_import_as_sync_would_replay_it(scene, make_video, monkeypatch):
-    from webapp.realtime import actions
+    from webapp.realtime import events as realtime_events
+    from webapp.realtime import sync
 
     heard = []
-    monkeypatch.setattr(actions, "emit", lambda video_id, event: heard.append((video_id, event)))
+    monkeypatch.setattr(realtime_events, "emit", lambda video_id, event: heard.append((video_id, event)))
     video, _ = scene
     target = make_video(name="copy.mp4")
     since = target.seq
@@ -126,5 +127,5 @@ def test_the_room_hears_the_import_as_sync_would_replay_it(scene, make_video, mo
     masks = [e for e in events if e["type"] == "masks"]
     assert all(e["source"] == "import" for e in masks) and len(masks) == 10
     assert sum(len(e["masks"]) for e in masks) == 18
-    replay = list(actions.sync_events(target.pk, since))
+    replay = list(sync.sync_events(target.pk, since))
     assert [(e["type"], e["seq"]) for e in replay] == [(e["type"], e["seq"]) for e in events]

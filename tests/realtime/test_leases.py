@@ -9,8 +9,8 @@ import uuid
 
 import pytest
 
-from webapp.realtime import leases
-from webapp.realtime.actions import ActionError
+from webapp.realtime import jobs, redisio, workers
+from webapp.realtime.protocol import Refusal
 from webapp.realtime.presence import PRESENCE_TTL_S, RedisPresence
 
 from .stack import services_up
@@ -25,9 +25,9 @@ REDIS_URL = "redis://127.0.0.1:6379/7"
 def reg(settings, monkeypatch):
     prefix = f"mftest{uuid.uuid4().hex[:8]}"
     settings.REDIS_URL = REDIS_URL
-    monkeypatch.setenv("REALTIME_PREFIX", prefix)
-    r = leases.client()
-    yield leases.Registry()
+    settings.REALTIME_PREFIX = prefix
+    r = redisio.client()
+    yield workers.Registry()
     keys = r.keys(f"{prefix}:*")
     if keys:
         r.delete(*keys)
@@ -45,7 +45,7 @@ def test_a_video_sticks_to_its_live_worker(reg):
 def test_a_dead_workers_video_moves_to_a_live_worker(reg):
     reg.heartbeat("dead")
     assert reg.lease(5)[0] == "dead"
-    leases.client().zadd(reg.workers_key, {"dead": time.time() - leases.STALE_S - 1})
+    redisio.client().zadd(reg.workers_key, {"dead": time.time() - workers.stale_s() - 1})
     reg.heartbeat("alive")
     owner, prev = reg.lease(5)
     assert (owner, prev) == ("alive", "dead")
@@ -61,7 +61,7 @@ def test_the_holder_check_sees_a_dead_holder_and_servers_stop_using_it(reg, sett
     assert reg.holder(3) == ("w1", True)
     dispatch.note_holder(3, *reg.holder(3))
     settings.SCALED_OUT = True
-    leases.client().zadd(reg.workers_key, {"w1": time.time() - leases.STALE_S - 1})
+    redisio.client().zadd(reg.workers_key, {"w1": time.time() - workers.stale_s() - 1})
     reg.heartbeat("w2")
     assert dispatch.target(3) == "w1"  # fresh from the last look: no round trip
     dispatch.note_holder(3, *reg.holder(3))  # the watchdog's next look
@@ -72,14 +72,14 @@ def test_the_holder_check_sees_a_dead_holder_and_servers_stop_using_it(reg, sett
 
 
 def test_no_live_worker_means_unavailable(reg):
-    leases.client().zadd(reg.workers_key, {"old": time.time() - 60})
-    with pytest.raises(ActionError) as exc:
+    redisio.client().zadd(reg.workers_key, {"old": time.time() - 60})
+    with pytest.raises(Refusal) as exc:
         reg.lease(9)
     assert exc.value.code == "unavailable"
 
 
 def test_propagation_jobs_cancels_and_marks_are_shared_state(reg):
-    ctl, marks = leases.RedisControl(), leases.RedisMarks()
+    ctl, marks = jobs.RedisControl(), jobs.RedisMarks()
     g1, g2 = ctl.new_job(3), ctl.new_job(3)
     assert g2 == g1 + 1
     ctl.set_active(3, g1, {"by": "alice", "object_ids": [1, 2], "total": 9}, "w1")
@@ -91,7 +91,7 @@ def test_propagation_jobs_cancels_and_marks_are_shared_state(reg):
     ctl.clear_active(3, g1)
     assert list(ctl.actives(3)) == [g2] and ctl.cancelled(3, g1) is None
     # a job whose worker stopped beating is reaped once, whoever asks
-    leases.client().zadd(f"{os.environ['REALTIME_PREFIX']}:workers", {"w1": time.time() - 60})
+    redisio.client().zadd(redisio.workers_key(), {"w1": time.time() - 60})
     assert [m["gen"] for m in ctl.reap(3)] == [g2]
     assert ctl.reap(3) == [] and ctl.actives(3) == {}
     marks.set(3, 10)
@@ -100,7 +100,7 @@ def test_propagation_jobs_cancels_and_marks_are_shared_state(reg):
 
 
 def test_presence_entries_of_a_crashed_server_expire(reg):
-    store = RedisPresence(REDIS_URL, os.environ["REALTIME_PREFIX"])
+    store = RedisPresence(REDIS_URL, redisio.prefix())
 
     async def run():
         await store.set(4, "live-channel", {"username": "alice", "frame": 1, "object_id": None})

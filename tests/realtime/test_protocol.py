@@ -26,13 +26,13 @@ def test_the_checked_in_schema_and_docs_match_the_protocol_module():
     ("x" * (p.MAX_MESSAGE_BYTES + 1), "too_large"),
 ])
 def test_it_rejects_malformed_messages_with_a_code(raw, code):
-    with pytest.raises(p.BadMessage) as exc:
+    with pytest.raises(p.Refusal) as exc:
         p.parse_client(raw)
     assert exc.value.code == code and exc.value.message
 
 
 def test_it_echoes_the_req_of_a_message_it_rejects():
-    with pytest.raises(p.BadMessage) as exc:
+    with pytest.raises(p.Refusal) as exc:
         p.parse_client('{"type": "prompt.add", "req": "r7"}')
     assert exc.value.req == "r7"
 

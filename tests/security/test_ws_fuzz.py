@@ -130,9 +130,9 @@ def test_every_field_of_every_message_with_each_hostile_value(fuzz_room, setting
     """A systematic sweep (every field of every message kind × each hostile value), so the
     classes that broke before (an object_id past 64 bits: OverflowError → internal) are always
     covered, whatever the random budget below finds."""
-    from webapp.realtime import consumers
+    from webapp.realtime import limits
 
-    monkeypatch.setattr(consumers, "RATE_BURST", 10_000.0)
+    monkeypatch.setattr(limits, "RATE_BURST", 10_000.0)
     settings.WS_USER_INFERENCE_RATE = 10_000
     video, users, ids = fuzz_room
     raws = [json.dumps(dict(base, **{key: value}))

@@ -207,7 +207,7 @@ def _announce(job: ImportJob, object_ids: list[int]) -> None:
     `masks` per frame). Best effort: the channel layer may drop, and clients recover
     through `sync`, which replays the same messages from the database."""
     try:
-        from webapp.realtime.actions import emit, masks_event, object_event
+        from webapp.realtime.events import emit, masks_event, object_event
     except Exception:  # noqa: BLE001 - the realtime app is optional to an import
         return
     by = job.created_by.get_username() if job.created_by_id else None

@@ -7,28 +7,22 @@ and is the only place the realtime app changes objects and prompts. Events go ou
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Iterator
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import transaction
-from django.db.models import Q
 
-from webapp.annotations.models import FrameMask, Object, Prompt
+from webapp.annotations.models import Object, Prompt
 from webapp.annotations.seq import next_seq
 from webapp.projects.models import PALETTE, LabelClass, Membership, Role, can
+from webapp.realtime import dispatch, sql, trace
 from webapp.realtime import protocol as p
-from webapp.realtime import sql, trace
-from webapp.realtime.broadcast import broadcaster
+from webapp.realtime.events import (done_event, emit, object_event, prompt_added_event,
+                                    reply)
 from webapp.videos.models import Video, VideoStatus
 
-SYNC_CHUNK = 500
 
-
-class ActionError(Exception):
-    def __init__(self, code: str, message: str):
-        super().__init__(message)
-        self.code, self.message = code, message
+ActionError = p.Refusal  # what every check here raises; the consumer answers it with `error`
 
 
 @dataclass(frozen=True)
@@ -45,6 +39,20 @@ def role_of(user_id: int, project_id: int, is_superuser: bool | None = None) -> 
     if is_superuser is None:
         is_superuser = get_user_model().objects.filter(pk=user_id, is_superuser=True).exists()
     return Role.OWNER if is_superuser else None
+
+
+def room_access(user_id: int, video_id: int, is_superuser: bool) -> tuple[Video, str] | None:
+    """(video, role) for a user opening the video's room; None if it is not theirs to see."""
+    video = Video.objects.select_related("project").filter(pk=video_id).first()
+    if video is None:
+        return None
+    role = role_of(user_id, video.project_id, is_superuser)
+    return None if role is None else (video, role)
+
+
+def check_presence(video: Video, frame: int) -> None:
+    if not 0 <= frame < max(video.num_frames, 1):
+        raise ActionError("out_of_range", f"frame {frame} is outside [0, {video.num_frames})")
 
 
 def load_video(video_id: int, actor: Actor, object_id: int | None = None) -> sql.VideoAccess:
@@ -64,46 +72,6 @@ def require(actor: Actor, video: sql.VideoAccess, action: str) -> str:
     if not can(role, action):
         raise ActionError("forbidden", f"your role ({role or 'none'}) may not {action} this video")
     return role
-
-
-# --- serialising ---------------------------------------------------------------------------
-def object_out(obj: Object) -> dict:
-    return {
-        "id": obj.pk,
-        "label": obj.label.name if obj.label_id else None,
-        "name": obj.name,
-        "color": obj.color,
-        "review_status": obj.review_status,
-        "seq": obj.seq,
-    }
-
-
-def object_event(kind: str, obj: Object, by: str | None) -> dict:
-    return p.dump(p.ObjectEvent(type=kind, object=object_out(obj), seq=obj.seq, by=by))
-
-
-def prompt_out(pr: Prompt) -> dict:
-    body = {"object_id": pr.object_id, "frame": pr.frame, "kind": pr.kind}
-    if pr.kind == "mask":
-        return body
-    for key in ("points", "labels", "box"):
-        if pr.payload.get(key) is not None:
-            body[key] = pr.payload[key]
-    body["clear_old"] = bool(pr.payload.get("clear_old"))
-    return body
-
-
-def prompt_added_event(pr: Prompt, by: str | None) -> dict:
-    return p.dump(p.PromptAdded(seq=pr.seq, prompt=prompt_out(pr), by=by))
-
-
-def masks_event(seq: int, frame: int, source: str, by: str | None, masks: list[dict]) -> dict:
-    return p.dump(p.Masks(seq=seq, frame=frame, source=source, by=by, masks=masks))
-
-
-def emit(video_id: int, event: dict) -> None:
-    """Broadcast to the room once the current transaction commits."""
-    transaction.on_commit(lambda: broadcaster().group(video_id, event))
 
 
 # --- checks --------------------------------------------------------------------------------
@@ -194,8 +162,6 @@ def update_object(actor: Actor, video_id: int, msg: p.ObjectUpdate) -> int:
 def delete_object(actor: Actor, video_id: int, msg: p.ObjectDelete) -> int:
     video = load_video(video_id, actor)
     require(actor, video, "annotate")
-    from webapp.realtime import dispatch
-
     with transaction.atomic():
         seq = next_seq(video.pk)
         obj = live_object(video, msg.object_id, lock=True)
@@ -211,8 +177,6 @@ def delete_object(actor: Actor, video_id: int, msg: p.ObjectDelete) -> int:
 # --- prompts -------------------------------------------------------------------------------
 def check_backlog(worker: str | None) -> None:
     """Refuse new work while the video's inference worker already has a full queue."""
-    from webapp.realtime import dispatch
-
     waiting, limit = dispatch.backlog(worker), settings.WS_MAX_QUEUED_COMMANDS
     if waiting >= limit:
         raise ActionError("rate_limited", f"{waiting} commands are already waiting for this "
@@ -222,8 +186,6 @@ def check_backlog(worker: str | None) -> None:
 def add_prompt(actor: Actor, video_id: int, msg: p.PromptAdd | p.PromptMask,
                reply_to: str | None = None) -> int:
     """Store the prompt with its seq, then send it to the video's inference session."""
-    from webapp.realtime import dispatch
-
     video = load_video(video_id, actor, msg.object_id)
     require(actor, video, "annotate")
     check_ready(video)
@@ -263,8 +225,6 @@ def add_prompt(actor: Actor, video_id: int, msg: p.PromptAdd | p.PromptMask,
 
 def start_propagation(actor: Actor, video_id: int, msg: p.PropagateStart,
                       reply_to: str | None = None) -> int:
-    from webapp.realtime import dispatch
-
     video = load_video(video_id, actor)
     require(actor, video, "annotate")
     check_ready(video)
@@ -324,8 +284,6 @@ def cancel_propagation(actor: Actor, video_id: int, msg: p.PropagateCancel,
     """Stop the sender's propagations of the video, or `msg.job` (anyone's); the room hears
     propagation.done from the worker. With nothing of that queued or running, only the sender
     hears it (cancelled, done 0 of 0), so a client that missed the end is never left waiting."""
-    from webapp.realtime import dispatch
-
     video = load_video(video_id, actor)
     require(actor, video, "annotate")
     ctl = dispatch.control()
@@ -336,93 +294,5 @@ def cancel_propagation(actor: Actor, video_id: int, msg: p.PropagateCancel,
         gens = [g for g, m in running.items() if m["by"] == actor.username]
     ctl.cancel(video.pk, gens, "cancelled")
     if reply_to and not gens:
-        broadcaster().send(reply_to, p.dump(p.PropagationDone(
-            cancelled=True, reason="cancelled", done=0, total=0, by=actor.username, job=msg.job)))
+        reply(reply_to, done_event(True, "cancelled", 0, 0, actor.username, msg.job))
     return video.seq
-
-
-# --- snapshot and sync ---------------------------------------------------------------------
-def snapshot(video: Video) -> dict:
-    objects = [object_out(o) for o in
-               Object.objects.filter(video_id=video.pk, deleted=False).select_related("label")]
-    seq = Video.objects.filter(pk=video.pk).values_list("seq", flat=True).first() or 0
-    return {"seq": seq, "objects": objects}
-
-
-def model_info() -> dict:
-    # Mirrors inference.load_model: no checkpoint means random weights (random-tiny always).
-    return {"name": settings.SAM2_MODEL, "random_weights": not settings.SAM2_CHECKPOINT}
-
-
-def video_info(video: Video) -> dict:
-    return {"id": video.pk, "num_frames": video.num_frames, "width": video.width,
-            "height": video.height, "fps": video.fps, "status": video.status}
-
-
-def _usernames(ids: set) -> dict:
-    ids.discard(None)
-    return dict(get_user_model().objects.filter(pk__in=ids).values_list("pk", "username"))
-
-
-def _chunks(qs, order: tuple[str, ...] = ("seq", "pk"), chunk: int = SYNC_CHUNK) -> Iterator:
-    """Keyset pagination in `order` (unique): memory stays flat however long the video."""
-    last = None
-    while True:
-        page = qs
-        if last is not None:
-            after = Q()
-            for i, field in enumerate(order):
-                after |= Q(**{f"{f}": last[j] for j, f in enumerate(order[:i])},
-                           **{f"{field}__gt": last[i]})
-            page = qs.filter(after)
-        rows = list(page.order_by(*order)[:chunk])
-        if not rows:
-            return
-        yield from rows
-        last = tuple(getattr(rows[-1], f) for f in order)
-
-
-def sync_events(video_id: int, since_seq: int) -> Iterator[dict]:
-    """Every change after since_seq, in seq order, as live messages (see docs/protocol.md).
-
-    A generator that reads the database in chunks; the caller sends as it goes. Three
-    sorted streams (objects, prompts, masks) are merged by seq."""
-    import heapq
-
-    objects = _chunks(Object.objects.filter(video_id=video_id, seq__gt=since_seq)
-                      .select_related("label"))
-    prompts = _chunks(Prompt.objects.filter(video_id=video_id, seq__gt=since_seq)
-                      .exclude(object__deleted=True))
-    masks = _chunks(FrameMask.objects.filter(video_id=video_id, seq__gt=since_seq)
-                    .exclude(object__deleted=True)
-                    .only("pk", "seq", "frame", "object_id", "rle", "score", "source", "author_id"),
-                    order=("seq", "frame", "object_id"))
-    names: dict = {}
-
-    def name(uid):
-        if uid not in names:
-            names.update(_usernames({uid}) or {uid: None})
-        return names.get(uid)
-
-    def tagged(it, kind):
-        for row in it:
-            yield (row.seq, kind, (row.frame, row.object_id) if kind == 2 else (row.pk,), row)
-
-    pending: tuple | None = None  # (seq, frame, source, by, [mask dicts])
-    for seq, kind, _, row in heapq.merge(tagged(objects, 0), tagged(prompts, 1),
-                                          tagged(masks, 2)):
-        if kind != 2 or (pending and (pending[0], pending[1]) != (seq, row.frame)):
-            if pending:
-                yield masks_event(*pending)
-                pending = None
-        if kind == 0:
-            yield object_event("object.deleted" if row.deleted else "object.created", row,
-                               name(row.created_by_id))
-        elif kind == 1:
-            yield prompt_added_event(row, name(row.user_id))
-        else:
-            if pending is None:
-                pending = (seq, row.frame, row.source, name(row.author_id), [])
-            pending[4].append({"object_id": row.object_id, "rle": row.rle, "score": row.score})
-    if pending:
-        yield masks_event(*pending)

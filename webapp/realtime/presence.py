@@ -12,7 +12,6 @@ import time
 
 from django.conf import settings
 
-from webapp.env import env
 
 PRESENCE_TTL_S = 30.0
 REFRESH_S = 10.0
@@ -92,7 +91,7 @@ def presence_store():
     global _store
     if _store is None:
         if settings.SCALED_OUT:
-            _store = RedisPresence(settings.REDIS_URL, env("REALTIME_PREFIX", "mf"))
+            _store = RedisPresence(settings.REDIS_URL, settings.REALTIME_PREFIX)
         else:
             _store = MemoryPresence()
     return _store

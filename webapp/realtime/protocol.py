@@ -358,8 +358,10 @@ ServerMessage = Annotated[
 SERVER_ADAPTER: TypeAdapter = TypeAdapter(ServerMessage)
 
 
-class BadMessage(Exception):
-    """A message that fails validation; `code` is the wire error code."""
+class Refusal(Exception):
+    """A refused message or action, with its wire error `code` (see ErrorCode): raised by
+    parse_client for malformed input and by the action layer for forbidden or impossible
+    requests alike; the consumer answers it with `error`."""
 
     def __init__(self, code: str, message: str, req: Any = None):
         super().__init__(message)
@@ -373,22 +375,22 @@ def _first_error(exc: ValidationError) -> str:
 
 
 def parse_client(raw: str | bytes) -> BaseModel:
-    """Validate one client frame; raises BadMessage(bad_message|too_large)."""
+    """Validate one client frame; raises Refusal(bad_message|too_large)."""
     if len(raw) > MAX_MESSAGE_BYTES:
-        raise BadMessage("too_large", f"message is {len(raw)} bytes, the limit is {MAX_MESSAGE_BYTES}")
+        raise Refusal("too_large", f"message is {len(raw)} bytes, the limit is {MAX_MESSAGE_BYTES}")
     try:
         data = json.loads(raw)
     except (ValueError, UnicodeDecodeError):
-        raise BadMessage("bad_message", "message is not valid JSON") from None
+        raise Refusal("bad_message", "message is not valid JSON") from None
     req = data.get("req") if isinstance(data, dict) else None
     if not isinstance(req, (int, str)) or isinstance(req, bool):
         req = None
     if not isinstance(data, dict) or not isinstance(data.get("type"), str):
-        raise BadMessage("bad_message", "message must be a JSON object with a string 'type'", req)
+        raise Refusal("bad_message", "message must be a JSON object with a string 'type'", req)
     try:
         return CLIENT_ADAPTER.validate_python(data)
     except ValidationError as exc:
-        raise BadMessage("bad_message", _first_error(exc), req) from None
+        raise Refusal("bad_message", _first_error(exc), req) from None
 
 
 def dump(msg: BaseModel) -> dict:

@@ -18,17 +18,15 @@ from typing import Callable
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.files.storage import default_storage
-from django.db import close_old_connections, connections, transaction
+from django.db import close_old_connections, connections
 
 from webapp.annotations.models import Object, Prompt
-from webapp.realtime import protocol as p
-from webapp.realtime import sql, trace
-from webapp.realtime.actions import masks_event
-from webapp.realtime.broadcast import broadcaster
+from webapp.realtime import events, sql, trace
 from webapp.videos.models import Video
 
 log = logging.getLogger(__name__)
 
+SLICE_FRAMES = 16  # a propagation yields to another video's after this many frames
 FLUSH_FRAMES = 16  # propagation results are stored and broadcast in batches of at most
 FLUSH_S = 0.1  # this many frames or this many seconds
 UPSERT_ROWS = 1000  # mask rows per INSERT (SQLite allows 32766 parameters, 11 per row)
@@ -187,7 +185,7 @@ class Runner:
                     log.warning("prompt seq %s of video %s refused: %s", pr.seq, video_id, exc)
                     if reply_to and pr.seq == upto:
                         code = "out_of_range" if "range" in type(exc).__name__.lower() else "bad_message"
-                        broadcaster().send(reply_to, p.dump(p.Error(code=code, message=str(exc))))
+                        events.reply(reply_to, events.error_event(code, str(exc)))
                 else:
                     trace.mark("wrk.engined")
                     mine = [om for om in res.masks if om.object_id == pr.object_id]
@@ -210,16 +208,17 @@ class Runner:
             if seq is None:
                 continue
             last = seq
-            events = []
+            batch = []
             for frame, oms in frames:
                 oms = [om for om in oms if (om.object_id, frame) in stored]
                 if oms:
-                    events.append(masks_event(seq, frame, source, by, [
+                    batch.append(events.masks_event(seq, frame, source, by, [
                         {"object_id": om.object_id, "rle": om.rle, "score": om.score}
                         for om in oms]))
-            # Outside a transaction (as the runner always is) this runs now.
-            transaction.on_commit(lambda ev=events: (trace.mark("wrk.stored"),
-                                                     broadcaster().group_many(video_id, ev)))
+            trace.mark("wrk.stored")
+            if batch:
+                # Outside a transaction (as the runner always is) this sends now.
+                events.emit_many(video_id, batch)
         return last
 
     # -- commands ------------------------------------------------------------------------
@@ -238,13 +237,12 @@ class Runner:
 
     def _done(self, job: dict, cancelled: bool, reason: str | None) -> None:
         """End `job` for the room, after the writer has stored its last frames."""
-        msg = p.dump(p.PropagationDone(
-            cancelled=cancelled, reason=reason, done=job["done"], total=job["total"], by=job["by"],
-            job=job["gen"]))
+        msg = events.done_event(cancelled, reason, job["done"], job["total"], job["by"],
+                                job["gen"])
 
         def done():
             self.control.clear_active(job["video_id"], job["gen"])
-            broadcaster().group(job["video_id"], msg)
+            events.emit(job["video_id"], msg)
 
         self.writer.put(done)
 
@@ -292,13 +290,11 @@ class Runner:
             nonlocal batch, last_flush
             if batch:
                 frames = [(r.frame, r.masks) for r in batch]
-                progress = p.dump(p.PropagationProgress(
-                    done=job["done"], total=job["total"], frame=batch[-1].frame, by=job["by"],
-                    job=gen))
+                progress = events.progress_event(job, batch[-1].frame)
 
                 def write():
                     self.store_masks(vid, frames, "propagation", job["user_id"])
-                    broadcaster().group(vid, progress)
+                    events.emit(vid, progress)
 
                 self.writer.put(write)
             batch, last_flush = [], time.monotonic()

@@ -13,7 +13,9 @@ from celery.signals import worker_ready, worker_shutdown
 from django.db import close_old_connections
 
 from webapp.env import env
-from webapp.realtime import trace
+from webapp.realtime import dispatch, trace
+from webapp.realtime.runner import SLICE_FRAMES, Runner, get_model
+from webapp.realtime.workers import HEARTBEAT_S, registry
 
 log = logging.getLogger(__name__)
 
@@ -28,17 +30,12 @@ def worker_name() -> str:
 def runner():
     global _runner
     if _runner is None:
-        from webapp.realtime.dispatch import control, marks
-        from webapp.realtime.runner import Runner
-
-        _runner = Runner(control(), marks())
+        _runner = Runner(dispatch.control(), dispatch.marks())
     return _runner
 
 
 @shared_task(name="realtime.command", ignore_result=True, acks_late=False)
 def run_command(cmd: dict) -> None:
-    from webapp.realtime.leases import registry
-
     trace.mark("wrk.task")
     # Celery's Django fixup keeps the connection across tasks (CELERY_DB_REUSE_MAX), so drop
     # it here if it broke (a database restart) or aged out; otherwise this is free.
@@ -54,7 +51,7 @@ def run_command(cmd: dict) -> None:
     if background:
         def should_yield(processed: int) -> bool:
             fg, bg = reg.pending(me)
-            return fg > 0 or (bg > 0 and processed >= 16)
+            return fg > 0 or (bg > 0 and processed >= SLICE_FRAMES)
 
         cont = runner().propagate(cmd, should_yield)
         if cont is not None:
@@ -64,8 +61,6 @@ def run_command(cmd: dict) -> None:
 
 
 def _heartbeat_loop(name: str) -> None:
-    from webapp.realtime.leases import HEARTBEAT_S, registry
-
     reg = registry()
     while not _stop.is_set():
         try:
@@ -81,7 +76,6 @@ def _on_ready(**_kwargs) -> None:
     if not name:
         return  # a cpu worker
     from inference import configure_torch_threads
-    from webapp.realtime.runner import get_model
 
     configure_torch_threads(off_main_thread=False)  # --pool solo: tasks run on the main thread
     get_model()  # load before announcing ourselves, so the first click is not a cold start
@@ -96,8 +90,6 @@ def _on_shutdown(**_kwargs) -> None:
     if not name:
         return
     _stop.set()
-    from webapp.realtime.leases import registry
-
     # Store what the engine already tracked (and end its propagation for the room) before
     # leaving; the watchdog reports whatever is still running once we are gone.
     if _runner is not None and not _runner.writer.drain(timeout=10):
