@@ -222,6 +222,21 @@ def test_an_unreadable_image_in_a_zip_names_it(owner):
              "frame 1 (1.jpg) is not a readable JPEG or PNG image")
 
 
+def test_a_frame_damaged_past_its_header_fails_the_item_naming_the_frame(owner):
+    """The probe reads headers (not pixels), so this one is found while decoding: the item
+    fails with the frame's name instead of a crash."""
+    project, c = owner
+    noisy = np.random.default_rng(0).integers(0, 255, (48, 64, 3), dtype=np.uint8)
+    buf = io.BytesIO()
+    Image.fromarray(noisy).save(buf, format="PNG")
+    cut = buf.getvalue()[: len(buf.getvalue()) // 2]
+    resp = _upload(c, project, _zip([("0.png", _image((64, 48))), ("1.png", cut)]), "cut.zip")
+    assert resp.status_code == 201, resp.content
+    video = _ready(c, resp.json()["id"])
+    assert video["status"] == "failed"
+    assert video["error"].startswith("frame 1 (1.png) cannot be decoded"), video["error"]
+
+
 @pytest.mark.parametrize("name,needle", [
     ("../evil.png", "path traversal"),
     ("a/../../evil.png", "path traversal"),

@@ -238,7 +238,9 @@ def _decode(data: bytes, label: str, first: Header | None, i: int, lim: Limits) 
                 arr = np.clip(arr * (255.0 / top), 0, 255).astype(np.uint8)
                 return np.ascontiguousarray(np.stack([arr] * 3, axis=-1))
             return np.asarray(img.convert("RGB"))
-    except (OSError, ValueError, SyntaxError) as e:
+    except BadImages:
+        raise
+    except Exception as e:  # OSError, SyntaxError, zlib.error...: the data past the header
         raise BadImages(f"{label} cannot be decoded ({e})") from None
 
 
