@@ -48,6 +48,7 @@ def write(plan: ExportPlan, zw, progress: Progress) -> None:
             for o in vp.objects
         }
         h, w = vp.height, vp.width
+        stem = vp.video.frame_stem  # the uploaded picture's name, or 00000-style numbers
         empty_png: bytes | None = None
         weight = 0.5 if plan.include_frames else 1.0
         for f, rles in plan.frame_masks(vp):
@@ -55,17 +56,19 @@ def write(plan: ExportPlan, zw, progress: Progress) -> None:
                 index = M.index_map(rles, h, w)
                 counts = np.bincount(index.ravel(), minlength=len(vp.objects) + 1)
                 for n in np.flatnonzero(counts[1:]) + 1:
-                    objects[str(int(n))]["frames"].append(f"{f:05d}")
+                    objects[str(int(n))]["frames"].append(stem(f))
                 data = _png(index)
             else:
                 if empty_png is None:
                     empty_png = _png(np.zeros((h, w), dtype=np.uint8))
                 data = empty_png
-            zw.write_bytes(f"Annotations/{vp.name}/{f:05d}.png", data)
+            zw.write_bytes(f"Annotations/{vp.name}/{stem(f)}.png", data)
             progress(weight)
         if plan.include_frames:
-            plan.copy_frames(zw, vp, lambda f, n=vp.name: f"JPEGImages/{n}/{f:05d}.jpg", progress, 0.5)
+            plan.copy_frames(zw, vp, lambda f, n=vp.name, s=stem: f"JPEGImages/{n}/{s(f)}.jpg",
+                             progress, 0.5)
         meta["videos"][vp.name] = {
+            "frame_indices": {stem(f): f for f in vp.frames},
             "objects": objects,
             "width": w,
             "height": h,
@@ -74,22 +77,27 @@ def write(plan: ExportPlan, zw, progress: Progress) -> None:
         }
     zw.write_json("meta.json", meta)
     zw.write_text("README.md", readme(plan, "davis", """
-Annotations/<video>/<frame:05d>.png: 8-bit indexed PNG with the DAVIS palette for every
+Annotations/<video>/<frame>.png: 8-bit indexed PNG with the DAVIS palette for every
 exported frame (empty frames included); pixel value n = object number n (0 background).
 meta.json follows YouTube-VOS: videos.<video>.objects.<n> = {category, frames}, plus the
 masklet's name and Maskflow id.
-JPEGImages/<video>/<frame:05d>.jpg: the frames (when included)."""))
+JPEGImages/<video>/<frame>.jpg: the frames (when included).
+<frame> is the uploaded picture's own name for image uploads (when those names are unique),
+else the 0-based frame index as 00000; meta.json's frame_indices maps each name to the
+frame index.
+Checked against the DAVIS 2017 layout the davis2017-evaluation code reads
+(Annotations/<seq>/*.png indexed by object number, JPEGImages/<seq>/*.jpg)."""))
 
 
-_ANN = re.compile(r"^(?:.*/)?Annotations/([^/]+)/(\d+)\.png$", re.IGNORECASE)
+_ANN = re.compile(r"^(?:.*/)?Annotations/([^/]+)/([^/]+)\.png$", re.IGNORECASE)
 
 
 class DavisReader(Reader):
     def __init__(self, archive: SafeArchive, video, export_name: str) -> None:
         super().__init__(video)
-        by_video: dict[str, list[tuple[int, str]]] = {}
+        by_video: dict[str, list[tuple[str, str]]] = {}
         for name, m in archive.iter_matching(_ANN):
-            by_video.setdefault(m.group(1), []).append((int(m.group(2)), name))
+            by_video.setdefault(m.group(1), []).append((m.group(2), name))
         if not by_video:
             raise ArchiveError("no Annotations/<video>/<frame>.png masks found in the archive")
         folder = self.choose(list(by_video), export_name)
@@ -97,8 +105,9 @@ class DavisReader(Reader):
         self.max_pixels = max_pixels()
         # PIL refuses (DecompressionBombError) far past its own limit; keep it at ours.
         Image.MAX_IMAGE_PIXELS = self.max_pixels
-        self.files = sorted(by_video[folder])
+        stems = by_video[folder]
         meta_objects: dict = {}
+        indices: dict = {}
         meta_names = [n for n in archive.names() if n.rsplit("/", 1)[-1] == "meta.json"]
         if meta_names:
             meta = archive.read_json(meta_names[0])
@@ -107,6 +116,21 @@ class DavisReader(Reader):
             entry = videos.get(folder) if isinstance(videos, dict) else None
             meta_objects = entry.get("objects") if isinstance(entry, dict) else None
             meta_objects = meta_objects if isinstance(meta_objects, dict) else {}
+            indices = entry.get("frame_indices") if isinstance(entry, dict) else None
+            indices = indices if isinstance(indices, dict) else {}
+        # A mask's frame: meta.json's frame_indices (frames named after uploaded pictures),
+        # else the number its name is (DAVIS's 00000.png).
+        self.files = []
+        for stem, name in stems:
+            frame = indices.get(stem)
+            if isinstance(frame, int) and not isinstance(frame, bool):
+                self.files.append((frame, name))
+            elif stem.isdigit():
+                self.files.append((int(stem), name))
+            else:
+                raise ArchiveError(f"{name}: cannot tell which frame '{stem[:60]}' is (its name "
+                                   "is not a number and meta.json's frame_indices do not name it)")
+        self.files.sort()
         for key in sorted(meta_objects, key=lambda k: int(k) if str(k).isdigit() else 10**9):
             if str(key).isdigit() and 0 < int(key) < VOID:
                 info = meta_objects[key] if isinstance(meta_objects[key], dict) else {}

@@ -21,7 +21,8 @@ def write(plan: ExportPlan, zw, progress: Progress) -> None:
     frame_weight = 0.5 if plan.include_frames else 0.0
     if plan.include_frames:
         for vp in plan.videos:
-            plan.copy_frames(zw, vp, lambda f, n=vp.name: f"JPEGImages/{n}/{f:05d}.jpg", progress, 0.5)
+            plan.copy_frames(zw, vp, lambda f, n=vp.name, s=vp.video.frame_stem:
+                             f"JPEGImages/{n}/{s(f)}.jpg", progress, 0.5)
     with zw.open(JSON_NAME) as out:
         out.write(b'{"info":')
         out.write(_dump({"description": f"Maskflow export of {plan.project.name}",
@@ -36,7 +37,7 @@ def write(plan: ExportPlan, zw, progress: Progress) -> None:
                 "id": vp.video.pk, "name": vp.name, "width": vp.width, "height": vp.height,
                 "length": len(vp.frames), "fps": vp.video.fps,
                 "frame_indices": vp.frames,
-                "file_names": [f"{vp.name}/{f:05d}.jpg" for f in vp.frames],
+                "file_names": [f"{vp.name}/{vp.video.frame_stem(f)}.jpg" for f in vp.frames],
             }))
         out.write(b'],"annotations":[')
         first = True
@@ -66,7 +67,10 @@ def write(plan: ExportPlan, zw, progress: Progress) -> None:
 {JSON_NAME}: YouTube-VIS. videos[].file_names are relative to JPEGImages/; one annotation
 per masklet with per-frame compressed RLE (null where the masklet is absent), areas and
 bboxes ([x, y, w, h]) aligned with file_names. videos[].frame_indices gives the video
-frame index of each entry."""))
+frame index of each entry. Frame files are named after the uploaded pictures for image
+uploads (when those names are unique), else 00000-style frame indices.
+Checked with the YouTube-VIS API's rules (youtubevos/cocoapi ytvos.py: videos,
+annotations with segmentations per file_name, annToMask through pycocotools)."""))
 
 
 def _object_masks(plan: ExportPlan, vp, pk: int):
