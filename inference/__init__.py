@@ -1,39 +1,34 @@
-"""Maskflow's SAM 2 engine: model loading, lazy frames, sessions and a session store. No Django."""
+"""Maskflow's SAM 2 engine: model loading, lazy frames, sessions and a session store. No Django.
 
-from .config import MODEL_NAMES, RANDOM_TINY, REAL_MODELS, EngineConfig
-from .frames import FrameSource, JpegFrameSource, preprocess_frame
-from .model import LoadedModel, ModelInfo, load_model
-from .rle import decode_rle, encode_mask
-from .session import (
-    FrameResult,
-    InvalidPrompt,
-    ObjectMask,
-    OutOfRange,
-    PromptRecord,
-    Session,
-)
-from .store import SessionStore
-from .threads import configure_torch_threads
+Names load lazily (PEP 562): `from inference import decode_rle` loads the torch-free mask
+module only, so a web server that handles masks never maps libtorch; the engine's names
+(Session, load_model, ...) import torch on first use."""
+from __future__ import annotations
 
-__all__ = [
-    "MODEL_NAMES",
-    "RANDOM_TINY",
-    "REAL_MODELS",
-    "EngineConfig",
-    "FrameResult",
-    "FrameSource",
-    "InvalidPrompt",
-    "JpegFrameSource",
-    "LoadedModel",
-    "ModelInfo",
-    "ObjectMask",
-    "OutOfRange",
-    "PromptRecord",
-    "Session",
-    "SessionStore",
-    "configure_torch_threads",
-    "decode_rle",
-    "encode_mask",
-    "load_model",
-    "preprocess_frame",
-]
+import importlib
+
+_HOMES = {
+    "MODEL_NAMES": "config", "RANDOM_TINY": "config", "REAL_MODELS": "config",
+    "EngineConfig": "config",
+    "FrameSource": "frames", "JpegFrameSource": "frames", "preprocess_frame": "frames",
+    "LoadedModel": "model", "ModelInfo": "model", "load_model": "model",
+    "decode_rle": "rle", "encode_mask": "rle",
+    "FrameResult": "session", "InvalidPrompt": "session", "ObjectMask": "session",
+    "OutOfRange": "session", "PromptRecord": "session", "Session": "session",
+    "SessionStore": "store",
+    "configure_torch_threads": "threads",
+}
+__all__ = sorted(_HOMES)
+
+
+def __getattr__(name: str):
+    home = _HOMES.get(name)
+    if home is None:
+        raise AttributeError(f"module 'inference' has no attribute {name!r}")
+    value = getattr(importlib.import_module(f".{home}", __name__), name)
+    globals()[name] = value  # resolved once
+    return value
+
+
+def __dir__() -> list[str]:
+    return __all__

@@ -180,6 +180,11 @@ class Stack:
         return requests.request(method, self.base + path, **kw, headers={
             "Authorization": f"Token {self.tokens[user]}", **kw.pop("headers", {})})
 
+    def server_maps_libtorch(self) -> bool:
+        """Whether the (first) web server process has mapped libtorch."""
+        with open(f"/proc/{self.procs[0].pid}/maps") as fh:
+            return "libtorch" in fh.read()
+
     def live_workers(self) -> list[str]:
         return self.redis().zrangebyscore(f"{self.prefix}:workers", time.time() - 1.5, "+inf")
 

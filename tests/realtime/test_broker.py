@@ -11,7 +11,9 @@ import subprocess
 import time
 import zipfile
 
+import numpy as np
 import pytest
+from pycocotools import mask as mask_util
 
 from .stack import Client, Stack, free_port, services_up
 
@@ -80,6 +82,7 @@ def test_upload_first_on_a_fresh_stack_waits_visibly_then_ingests_exports_and_im
         imp = _poll(lambda: s.http("GET", f"/api/imports/{r.json()['id']}/").json(),
                     lambda j: j["status"] in ("done", "failed"), 120, "import")
         assert imp["status"] == "done", imp
+        assert not s.server_maps_libtorch()  # upload, export, import: no torch in the web tier
     finally:
         print(s.logs())
         s.stop()
@@ -159,6 +162,14 @@ async def test_a_click_right_after_its_worker_is_killed_is_answered_by_another(t
         assert took < stale + 5
         new_owner = s.lease_owner(vid)
         assert new_owner and new_owner != owner
+        # A painted mask is checked and stored by the server, and the web tier stays torch-free.
+        painted = np.zeros((120, 160), np.uint8, order="F")
+        painted[20:60, 30:90] = 1
+        rle = mask_util.encode(painted)
+        ack = await a.request({"type": "prompt.mask", "object_id": oid, "frame": 5, "rle": {
+            "size": [120, 160], "counts": rle["counts"].decode()}})
+        assert ack["type"] == "ack", ack
+        assert not s.server_maps_libtorch()
         await a.close()
     finally:
         print(s.logs())

@@ -1,0 +1,34 @@
+"""A scaled-out web server never loads torch: every webapp module imports without it (the
+live stack tests check the running server's memory maps after uploads, clicks and exports)."""
+import os
+import subprocess
+import sys
+
+from django.conf import settings
+
+PROBE = r"""
+import importlib, pkgutil, sys
+import django
+django.setup()
+import webapp, webapp.asgi
+from django.urls import get_resolver
+get_resolver().url_patterns
+skipped = []
+for mod in pkgutil.walk_packages(webapp.__path__, "webapp."):
+    if ".migrations" in mod.name or mod.name.endswith("__main__"):
+        continue
+    importlib.import_module(mod.name)
+from inference import decode_rle, encode_mask  # the mask module the web side uses
+loaded = sorted(m for m in sys.modules if m == "torch" or m.startswith("torch."))
+print("TORCH", len(loaded), loaded[:3])
+"""
+
+
+def test_no_webapp_module_imports_torch_in_a_scaled_out_web_process(tmp_path):
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CELERY_")}
+    env.update(DJANGO_SETTINGS_MODULE="webapp.settings", REDIS_URL="redis://127.0.0.1:6379/5",
+               MASKFLOW_VAR_DIR=str(tmp_path))
+    out = subprocess.run([sys.executable, "-c", PROBE], cwd=settings.BASE_DIR, env=env,
+                         capture_output=True, text=True, timeout=180)
+    assert out.returncode == 0, out.stderr[-3000:]
+    assert "TORCH 0 []" in out.stdout, out.stdout
