@@ -16,7 +16,8 @@ COLORS = [(220, 40, 40), (40, 200, 60), (50, 90, 230), (230, 200, 40)]
 
 _PIXEL = """([x, y]) => {
   const c = document.querySelector('[data-testid=frame-canvas]');
-  const px = c.getContext('2d').getImageData(Math.round(x * c.width), Math.round(y * c.height), 1, 1).data;
+  const ctx = c.getContext('2d');
+  const px = ctx.getImageData(Math.round(x * c.width), Math.round(y * c.height), 1, 1).data;
   return [px[0], px[1], px[2]];
 }"""
 
@@ -55,12 +56,12 @@ def test_an_uploaded_zip_of_frames_opens_in_the_editor(mf_server, seed, open_as)
         z.writestr("__MACOSX/JPEGImages/walk/._frame1.png", b"junk")
     s = mf_server.api("alice")
     r = s.post(f"{mf_server.base}/api/projects/{seed.project_id}/videos/",
-               files={"file": ("walk.zip", buf.getvalue(), "application/zip")}, data={"fps": "8"},
-               timeout=60)
+               files={"file": ("walk.zip", buf.getvalue(), "application/zip")},
+               data={"fps": "8"}, timeout=60)
     assert r.status_code == 201, r.text
     video = _wait_ready(mf_server, r.json()["id"])
-    assert (video["status"], video["num_frames"], video["width"], video["height"], video["fps"]) == (
-        "ready", 4, 480, 270, 8), video
+    got = [video[k] for k in ("status", "num_frames", "width", "height", "fps")]
+    assert got == ["ready", 4, 480, 270, 8], video
 
     page = open_as("alice", f"/videos/{video['id']}")
     page.wait_for_selector("[data-testid=frame-canvas][data-frame='0']", timeout=30_000)
@@ -72,7 +73,8 @@ def test_an_uploaded_zip_of_frames_opens_in_the_editor(mf_server, seed, open_as)
     assert not page.errors
 
 
-def test_a_folder_of_frames_is_packed_in_the_browser_and_uploaded(mf_server, seed, open_as, tmp_path):
+def test_a_folder_of_frames_is_packed_in_the_browser_and_uploaded(mf_server, seed, open_as,
+                                                                   tmp_path):
     folder = tmp_path / "street"
     folder.mkdir()
     for n in range(4):

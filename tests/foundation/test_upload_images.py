@@ -211,7 +211,8 @@ def test_images_over_the_resolution_limit_are_a_400(owner, settings):
     project, c = owner
     _refused(_upload(c, project, _image((120, 60)), "wide.png"),
              "frame 0 (", "is 120x60, over the 100x80 limit")
-    entries = [("0.png", _image((50, 40))), ("1.png", _image((50, 40))), ("2.png", _image((50, 200)))]
+    entries = [("0.png", _image((50, 40))), ("1.png", _image((50, 40))),
+               ("2.png", _image((50, 200)))]
     _refused(_upload(c, project, _zip(entries), "tall.zip"), "frame 2 (2.png) is 50x200, over")
 
 

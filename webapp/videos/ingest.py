@@ -66,7 +66,9 @@ def probe_file(path: str) -> dict:
     from webapp.videos.images import sniff
 
     # A zip's probe reads every entry through to its CRC, so it may take longer.
-    wall = settings.INGEST_ZIP_PROBE_TIMEOUT_S if sniff(path) == "image_sequence" else PROBE_TIMEOUT_S
+    wall = PROBE_TIMEOUT_S
+    if sniff(path) == "image_sequence":
+        wall = settings.INGEST_ZIP_PROBE_TIMEOUT_S
     with spawn(_child(["--probe", path, *_resolution(), str(settings.INGEST_MAX_FRAMES),
                        *_zip_caps()]), _limits(wall), cwd=settings.BASE_DIR) as child:
         result = None
