@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { crc32, foldersFromFileList, isFramePath, storeZip } from "./folderZip";
+import { crc32, foldersFromFileList, isFramePath, splitDrop, storeZip } from "./folderZip";
 
 const u8 = (s: string) => new TextEncoder().encode(s);
 
@@ -50,5 +50,36 @@ describe("folderZip", () => {
       expect(v.getUint32(cd + 16, true)).toBe(crc32(data));
       cd += 46 + n;
     }
+  });
+
+  it("walks a dropped folder (entries read in batches) and keeps dropped files apart", async () => {
+    const file = (name: string) => ({ isFile: true, isDirectory: false, name, file: (ok: (f: File) => void) => ok(new File([u8(name)], name)) });
+    const dir = (name: string, children: object[]) => ({
+      isFile: false,
+      isDirectory: true,
+      name,
+      createReader: () => {
+        // readEntries hands out at most 2 entries a call here, then [] when done.
+        let at = 0;
+        return { readEntries: (ok: (b: object[]) => void) => ok(children.slice(at, (at += 2))) };
+      },
+    });
+    const tree = dir("bear", [
+      file("00001.jpg"), file("00000.jpg"), file(".DS_Store"), file("notes.txt"),
+      dir("__MACOSX", [file("._00000.jpg")]), dir("more", [file("00002.png")]),
+    ]);
+    const loose = new File([u8("clip")], "clip.mp4");
+    const dt = {
+      items: [
+        { kind: "file", webkitGetAsEntry: () => tree, getAsFile: () => null },
+        { kind: "file", webkitGetAsEntry: () => ({ isDirectory: false }), getAsFile: () => loose },
+      ],
+      files: [],
+    } as unknown as DataTransfer;
+    const { files, folders } = splitDrop(dt);
+    expect(files).toEqual([loose]);
+    const got = await folders;
+    expect([...got.keys()]).toEqual(["bear"]);
+    expect(got.get("bear")!.map((e) => e.path)).toEqual(["bear/00001.jpg", "bear/00000.jpg", "bear/more/00002.png"]);
   });
 });
