@@ -43,6 +43,16 @@ def store_mask(page, obj_id: int):
     return bits[: W * H].reshape(H, W).astype(bool)
 
 
+def shot(page, name: str) -> None:
+    """Screenshot into docs/screenshots/, quantised to a palette so the PNGs stay small."""
+    from PIL import Image
+
+    path = SHOTS / name
+    page.screenshot(path=str(path))
+    Image.open(path).convert("RGB").quantize(colors=255, method=Image.Quantize.MEDIANCUT, dither=0).save(
+        path, optimize=True)
+
+
 def iou(a: np.ndarray, b: np.ndarray) -> float:
     return float((a & b).sum()) / max(1, float((a | b).sum()))
 
@@ -180,8 +190,8 @@ def test_brush_eraser_polygon_and_cleanup_are_seen_live_by_a_teammate(mf_server,
     seen = wait_store(b, obj, lambda m: iou(m, stroke) > 0.6, "B sees A's brush stroke")
     b.wait_for_function("() => Number(document.querySelector('[data-testid=overlay-canvas]').dataset.paintedObjects) > 0")
     a.mouse.move(*to_screen(a, 380, 250))
-    a.screenshot(path=str(SHOTS / "hand-tools-brush.png"))
-    b.screenshot(path=str(SHOTS / "hand-tools-teammate.png"))
+    shot(a, "hand-tools-brush.png")
+    shot(b, "hand-tools-teammate.png")
 
     # The eraser (E) cuts the stroke in two, starting from the object's current mask.
     a.keyboard.press("e")
@@ -210,7 +220,7 @@ def test_brush_eraser_polygon_and_cleanup_are_seen_live_by_a_teammate(mf_server,
         a.mouse.click(*to_screen(a, x, y))
     expect(a.locator("[data-testid=polygon-draft]")).to_have_attribute("data-vertices", "4")
     a.mouse.move(*to_screen(a, 200, 300))
-    a.screenshot(path=str(SHOTS / "hand-tools-polygon-draft.png"))
+    shot(a, "hand-tools-polygon-draft.png")
     # Backspace drops the last vertex; Esc cancels the polygon without deselecting.
     a.keyboard.press("Backspace")
     expect(a.locator("[data-testid=polygon-draft]")).to_have_attribute("data-vertices", "3")
@@ -259,7 +269,7 @@ def test_brush_eraser_polygon_and_cleanup_are_seen_live_by_a_teammate(mf_server,
     assert filled[275:285, 215:225].all()
     assert (cur & ~filled).sum() == 0
     wait_store(b, obj, lambda m: m[278:282, 218:222].all(), "B sees the hole filled")
-    a.screenshot(path=str(SHOTS / "hand-tools-result.png"))
+    shot(a, "hand-tools-result.png")
 
     # The prompt log has the hand edits (kind mask) for everyone; the help lists the keys.
     rows = mf_server.api("bob").get(f"{mf_server.base}/api/videos/{vid}/prompts/", timeout=30).json()
