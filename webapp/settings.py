@@ -196,6 +196,7 @@ INGEST_ZIP_PROBE_TIMEOUT_S = envint("INGEST_ZIP_PROBE_TIMEOUT_S", 120)  # reads 
 SAM2_MODEL = env("SAM2_MODEL", "random-tiny")
 SAM2_CHECKPOINT = env("SAM2_CHECKPOINT")
 SAM2_DEVICE = env("SAM2_DEVICE")  # "" = auto (cuda when present)
+SAM2_COMPILE = envbool("SAM2_COMPILE", False)  # torch.compile the image encoder (CUDA only)
 SESSION_BUDGET_MB = envint("SESSION_BUDGET_MB", 4096)
 SESSION_IDLE_TTL_S = envint("SESSION_IDLE_TTL_S", 1800)
 

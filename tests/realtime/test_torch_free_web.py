@@ -32,3 +32,13 @@ def test_no_webapp_module_imports_torch_in_a_scaled_out_web_process(tmp_path):
                          capture_output=True, text=True, timeout=180)
     assert out.returncode == 0, out.stderr[-3000:]
     assert "TORCH 0 []" in out.stdout, out.stdout
+
+
+def test_the_engine_config_comes_from_settings(settings):
+    from webapp.realtime.runner import engine_config
+
+    settings.SAM2_MODEL, settings.SAM2_CHECKPOINT = "sam2.1_hiera_tiny", "/models/t.pt"
+    settings.SAM2_DEVICE, settings.SAM2_COMPILE = "cpu", True
+    cfg = engine_config()
+    assert (cfg.model, cfg.checkpoint, cfg.device, cfg.compile) == (
+        "sam2.1_hiera_tiny", "/models/t.pt", "cpu", True)

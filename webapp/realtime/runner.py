@@ -36,15 +36,22 @@ _model = None
 _model_lock = threading.Lock()
 
 
+def engine_config():
+    """The engine's configuration, from settings (the one source)."""
+    from inference import EngineConfig
+
+    return EngineConfig(model=settings.SAM2_MODEL, checkpoint=settings.SAM2_CHECKPOINT or None,
+                        device=settings.SAM2_DEVICE or None, compile=settings.SAM2_COMPILE)
+
+
 def get_model():
     """The process's SAM 2 model, loaded once."""
     global _model
     with _model_lock:
         if _model is None:
-            from inference import EngineConfig, load_model
+            from inference import load_model
 
-            cfg = EngineConfig(model=settings.SAM2_MODEL, checkpoint=settings.SAM2_CHECKPOINT or None,
-                               device=settings.SAM2_DEVICE or None)
+            cfg = engine_config()
             _model = load_model(cfg)
         return _model
 
