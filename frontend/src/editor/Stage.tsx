@@ -138,7 +138,8 @@ export default function Stage(props: StageProps) {
   // Paint masks: whenever the frame, selection, opacity or visibility change...
   const paint = () => {
     const p = painter.current;
-    if (!p) return;
+    // Unmounted (an edit's answer can come after the editor closed): nothing to paint.
+    if (!p || !overlayCanvas.current) return;
     const { frame: f, selected: sel, opacity: op } = live.current;
     let masks = store.masksAt(f);
     let objects = store.objects;
