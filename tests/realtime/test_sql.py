@@ -38,6 +38,19 @@ def test_video_access_reads_role_and_object_liveness_in_one_go(room):
     assert sql.video_access(987654, users["owner"].pk) is None
 
 
+def test_the_per_message_role_agrees_with_the_one_role_rule(room, make_user):
+    from webapp.projects.models import role_in
+
+    video, users = room
+    users["admin-su"] = make_user("root-outsider", is_superuser=True)
+    for name, user in users.items():
+        via_sql = sql.video_access(video.pk, user.pk).role
+        # sql.py leaves superusers who are not members to the caller (actions.load_video)
+        expected = None if name == "admin-su" else role_in(video.project_id, user.pk)
+        assert via_sql == expected, name
+    assert role_in(video.project_id, users["admin-su"].pk) == "owner"
+
+
 def test_prompts_get_consecutive_seqs_and_read_back_in_order(room, portable):
     video, users = room
     a, b = Object.objects.create(video=video), Object.objects.create(video=video)

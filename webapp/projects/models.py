@@ -53,10 +53,21 @@ class Project(models.Model):
     def role_of(self, user) -> str | None:
         if not user or not user.is_authenticated:
             return None
-        m = Membership.objects.filter(project=self, user=user).only("role").first()
-        if m:
-            return m.role
-        return Role.OWNER if user.is_superuser else None
+        return role_in(self.pk, user.pk, user.is_superuser)
+
+
+def role_in(project_id: int, user_id: int, is_superuser: bool | None = None) -> str | None:
+    """The one role rule: the membership's role; a superuser who is not a member acts as owner
+    (`is_superuser` None: looked up). webapp/realtime/sql.py computes the same in its
+    per-message statement (tested against this in tests/realtime/test_sql.py)."""
+    m = Membership.objects.filter(project_id=project_id, user_id=user_id).values("role").first()
+    if m:
+        return m["role"]
+    if is_superuser is None:
+        from django.contrib.auth import get_user_model
+
+        is_superuser = get_user_model().objects.filter(pk=user_id, is_superuser=True).exists()
+    return Role.OWNER if is_superuser else None
 
 
 class Membership(models.Model):

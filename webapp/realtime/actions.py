@@ -9,12 +9,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.contrib.auth import get_user_model
 from django.db import transaction
 
 from webapp.annotations.models import Object, Prompt
 from webapp.annotations.seq import next_seq
-from webapp.projects.models import PALETTE, LabelClass, Membership, Role, can
+from webapp.projects.models import PALETTE, LabelClass, can, role_in
 from webapp.realtime import dispatch, sql, trace
 from webapp.realtime import protocol as p
 from webapp.realtime.events import (done_event, emit, object_event, prompt_added_event,
@@ -32,13 +31,7 @@ class Actor:
 
 
 def role_of(user_id: int, project_id: int, is_superuser: bool | None = None) -> str | None:
-    """Membership role; superusers who are not members act as owner (as Project.role_of)."""
-    m = Membership.objects.filter(project_id=project_id, user_id=user_id).values("role").first()
-    if m:
-        return m["role"]
-    if is_superuser is None:
-        is_superuser = get_user_model().objects.filter(pk=user_id, is_superuser=True).exists()
-    return Role.OWNER if is_superuser else None
+    return role_in(project_id, user_id, is_superuser)
 
 
 def room_access(user_id: int, video_id: int, is_superuser: bool) -> tuple[Video, str] | None:
