@@ -33,6 +33,7 @@ class ImportFormat(models.TextChoices):
     SAV = "sav"
     MOTS = "mots"
     YOLO = "yolo"
+    CVAT = "cvat"  # CVAT for video 1.1 XML (import only)
 
 
 class Job(models.Model):

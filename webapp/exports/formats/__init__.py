@@ -1,6 +1,6 @@
 """Format registry: one module per format, each with `write(plan, zip, progress)`; the
 importable ones also have a Reader."""
-from webapp.exports.formats import coco, davis, mots, sav, yolo, ytvis
+from webapp.exports.formats import coco, cvat, davis, mots, sav, yolo, ytvis
 
 WRITERS = {
     "davis": davis.write,
@@ -18,6 +18,7 @@ READERS = {
     "sav": sav.SavReader,
     "mots": mots.MotsReader,
     "yolo": yolo.YoloReader,
+    "cvat": cvat.CvatReader,
 }
 
 # The stride a format uses where the export names none (default: every frame).
