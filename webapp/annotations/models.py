@@ -40,6 +40,18 @@ class Object(models.Model):
     def __str__(self) -> str:
         return self.name or f"object {self.pk}"
 
+    def wire(self) -> dict:
+        """The object as every client sees it: room events, sync and REST (one shape,
+        typed as protocol.ObjectOut)."""
+        return {
+            "id": self.pk,
+            "label": self.label.name if self.label_id else None,
+            "name": self.name,
+            "color": self.color,
+            "review_status": self.review_status,
+            "seq": self.seq,
+        }
+
 
 class PromptKind(models.TextChoices):
     POINT = "point"

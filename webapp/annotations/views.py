@@ -24,6 +24,9 @@ class ObjectSerializer(serializers.ModelSerializer):
         model = Object
         fields = ["id", "label", "name", "color", "review_status", "seq"]
 
+    def to_representation(self, instance: Object) -> dict:
+        return instance.wire()  # the same shape as the websocket's object events
+
 
 class MaskSerializer(serializers.ModelSerializer):
     class Meta:

@@ -14,14 +14,7 @@ from webapp.realtime.broadcast import broadcaster
 
 # --- builders --------------------------------------------------------------------------------
 def object_out(obj: Object) -> dict:
-    return {
-        "id": obj.pk,
-        "label": obj.label.name if obj.label_id else None,
-        "name": obj.name,
-        "color": obj.color,
-        "review_status": obj.review_status,
-        "seq": obj.seq,
-    }
+    return obj.wire()
 
 
 def object_event(kind: str, obj: Object, by: str | None) -> dict:
