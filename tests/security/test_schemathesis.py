@@ -29,6 +29,8 @@ STATE_DEPENDENT = {
     ("POST", "/api/videos/{video_id}/imports/"): "the file must be a zip or JSON document",
     ("POST", "/api/videos/{video_id}/exports/"): "the video must be ready",
     ("POST", "/api/videos/{video_id}/evaluations/"): "selectors name existing objects/imports",
+    # The run creates many exports; past EXPORTS_MAX_KEPT_PER_VIDEO the oldest zips expire.
+    ("GET", "/api/exports/{id}/download/"): "an expired export's download is 410 Gone",
 }
 
 
@@ -38,7 +40,7 @@ def _config() -> str:
         out += [f"# {why}", "[[operations]]", f'include-method = "{method}"',
                 f'include-path = "{path}"',
                 'checks.positive_data_acceptance.expected-statuses = '
-                '["2xx", "400", "401", "403", "404", "409", "429"]', ""]
+                '["2xx", "400", "401", "403", "404", "409", "410", "429"]', ""]
     return "\n".join(out)
 
 
@@ -94,6 +96,8 @@ def test_it_refuses_a_number_where_an_export_option_is_a_boolean(client_for, pro
     r = c.post(url, {"format": "coco", "include_frames": "false"}, format="multipart")
     assert r.status_code == 201, r.content
     assert r.json()["options"]["include_frames"] is False
+    r = c.post(url, {"format": "yolo", "val_fraction": False}, format="json")
+    assert r.status_code == 400 and "val_fraction" in r.json()["errors"], r.content
 
 
 def test_the_schema_documents_the_refusals_each_operation_can_give():

@@ -38,6 +38,15 @@ class StrictBooleanField(serializers.BooleanField):
         return super().to_internal_value(data)
 
 
+class StrictFloatField(serializers.FloatField):
+    """Numbers only: DRF's FloatField takes true/false as 1.0/0.0."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, bool):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
 class StrictModelSerializer(serializers.ModelSerializer):
     """A ModelSerializer whose generated text fields are strict."""
 

@@ -2,7 +2,7 @@
 from django.urls import reverse
 from rest_framework import serializers
 
-from webapp.accounts.fields import StrictBooleanField
+from webapp.accounts.fields import StrictBooleanField, StrictFloatField
 from webapp.exports.models import Evaluation, ExportFormat, ExportJob, ImportFormat, ImportJob
 from webapp.jobs import job_pickup_warning
 
@@ -19,7 +19,7 @@ class ExportCreateSerializer(serializers.Serializer):
         child=serializers.ChoiceField(choices=[1, 2, 10]), required=False,
         help_text="mots: {label name: 1 (car) | 2 (pedestrian) | 10 (ignore)}; labels not "
                   "named default by name (car, pedestrian/person, ignore), others are refused")
-    val_fraction = serializers.FloatField(
+    val_fraction = StrictFloatField(
         min_value=0.0, max_value=0.5, required=False,
         help_text="yolo: the share of each video's frames (a contiguous tail) in the val "
                   "split; default 0.1, 0 = train only")
