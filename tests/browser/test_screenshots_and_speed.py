@@ -32,16 +32,23 @@ def _ws_session(server, user: str, video_id: int):
 
 
 def _request(ws, msg: dict, req: str, inbox: list | None = None, timeout: float = 60) -> dict:
-    """Send with a req id and wait for its ack; other messages go to `inbox`."""
-    ws.send(json.dumps({**msg, "req": req}))
+    """Send with a req id and wait for its ack; other messages go to `inbox`. A bulk client:
+    when the server pushes back (`rate_limited`: its queue or the user's rate is full), wait
+    and send again, as a well-behaved script should."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        m = json.loads(ws.recv(timeout=timeout))
-        if m.get("req") == req:
-            assert m["type"] == "ack", m
-            return m
-        if inbox is not None:
-            inbox.append(m)
+        ws.send(json.dumps({**msg, "req": req}))
+        while True:
+            m = json.loads(ws.recv(timeout=timeout))
+            if m.get("req") == req:
+                break
+            if inbox is not None:
+                inbox.append(m)
+        if m["type"] == "error" and m["code"] == "rate_limited":
+            time.sleep(0.25)
+            continue
+        assert m["type"] == "ack", m
+        return m
     raise AssertionError(f"no ack for {msg['type']}")
 
 
