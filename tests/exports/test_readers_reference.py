@@ -246,11 +246,12 @@ def test_mots_png_imports_in_datumaro(street, tmp_path):
                            ("0000/000003", "pedestrian", 2, int(disc(48, 64, 40, 20, 5).sum()))])
 
 
-def test_mots_refuses_labels_without_a_class_with_a_clear_400(scene, project_with_roles,
-                                                             client_for):
+def test_mots_refuses_labels_a_given_class_map_leaves_without_a_class(
+        scene, project_with_roles, client_for):
     video, _ = scene
     client = client_for(project_with_roles[1]["owner"])
-    r = client.post(f"/api/videos/{video.pk}/exports/", {"format": "mots"}, format="json")
+    r = client.post(f"/api/videos/{video.pk}/exports/", {"format": "mots", "class_map": {}},
+                    format="json")
     assert r.status_code == 400
     msg = r.json()["detail"]
     assert "'box'" in msg and "'disc'" in msg and "'unlabeled'" in msg and "class_map" in msg
@@ -261,6 +262,19 @@ def test_mots_refuses_labels_without_a_class_with_a_clear_400(scene, project_wit
                     {"format": "mots", "class_map": {"Box": 1, "disc": 2, "unlabeled": 10}},
                     format="json")
     assert r.status_code == 201, r.json()
+
+
+def test_a_plain_mots_export_writes_unnamed_labels_as_ignore_regions_and_says_so(scene):
+    """The contract's plain `{format: "mots"}` keeps working: labels that name no MOTS class
+    are written as 10 (ignore), ids stay class x 1000 + instance, and the README says why."""
+    video, _ = scene
+    z = export_zip(video, "mots", include_frames=False)
+    rows = [ln.split() for name in z.namelist() if name.startswith("instances_txt/")
+            for ln in z.read(name).decode().splitlines()]
+    assert rows and {int(r[2]) for r in rows} == {10}
+    assert all(int(r[1]) // 1000 == int(r[2]) for r in rows)
+    readme = z.read("README.md").decode()
+    assert "written as 10, ignore regions" in readme and "'box'" in readme
 
 
 def test_mots_class_map_overrides_the_name_default(street):

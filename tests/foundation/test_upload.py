@@ -90,6 +90,32 @@ def test_a_bmp_renamed_to_mp4_is_refused(owner):
     assert "still image" in resp.json()["detail"]
 
 
+@pytest.mark.parametrize("fmt,name,needs", [("PNG", "picture.mp4", ".png"),
+                                            ("JPEG", "clip.mov", ".jpg")])
+def test_a_picture_named_like_a_video_is_refused(owner, fmt, name, needs):
+    """The contract: a file that is not a video gets a 400. A JPEG/PNG is a one-frame item
+    only under an image name (what `../shared/contract-check` tries: a PNG as .mp4)."""
+    project, c = owner
+    buf = io.BytesIO()
+    Image.new("RGB", (64, 48), (200, 10, 10)).save(buf, format=fmt)
+    resp = _upload(c, project, buf.getvalue(), name)
+    assert resp.status_code == 400
+    assert "not a video" in resp.json()["detail"] and needs in resp.json()["detail"]
+
+
+def test_a_zip_named_like_a_video_is_refused(owner):
+    import zipfile
+
+    project, c = owner
+    buf = io.BytesIO()
+    png = io.BytesIO()
+    Image.new("RGB", (64, 48), (200, 10, 10)).save(png, format="PNG")
+    with zipfile.ZipFile(buf, "w") as z:
+        z.writestr("frames/0001.png", png.getvalue())
+    resp = _upload(c, project, buf.getvalue(), "movie.mp4")
+    assert resp.status_code == 400 and "not a video" in resp.json()["detail"]
+
+
 def test_a_truncated_mp4_keeps_nothing_or_fails_clearly(owner, tmp_path):
     """An mp4 cut in half has no moov atom: it is refused at once, with the reason."""
     project, c = owner

@@ -18,7 +18,8 @@ class ExportCreateSerializer(serializers.Serializer):
     class_map = serializers.DictField(
         child=serializers.ChoiceField(choices=[1, 2, 10]), required=False,
         help_text="mots: {label name: 1 (car) | 2 (pedestrian) | 10 (ignore)}; labels not "
-                  "named default by name (car, pedestrian/person, ignore), others are refused")
+                  "named default by name (car, pedestrian/person, ignore); the rest are "
+                  "refused when class_map is given, else written as 10 (ignore)")
     val_fraction = StrictFloatField(
         min_value=0.0, max_value=0.5, required=False,
         help_text="yolo: the share of each video's frames (a contiguous tail) in the val "

@@ -16,6 +16,7 @@ from rest_framework.views import APIView
 from webapp import jobs
 from webapp.projects.access import project_for, video_for
 from webapp.videos import queue
+from webapp.videos.images import IMAGE_EXT
 from webapp.videos.ingest import IngestError, probe_file
 from webapp.videos.models import SourceKind, Video, VideoStatus
 from webapp.videos.serializers import UploadSerializer, VideoDetailSerializer, VideoSerializer
@@ -44,6 +45,18 @@ def _probe_upload(upload) -> dict:
         return probe_file(tmp)
     finally:
         os.unlink(tmp)
+
+
+def _check_name(name: str, kind: str) -> None:
+    """A picture or an archive must be named as one: a PNG called `clip.mp4` is a mistake
+    (or a trick) and gets a 400, as any other file that is not a video."""
+    ext = os.path.splitext(name)[1].lower()
+    if kind == SourceKind.IMAGE and ext not in IMAGE_EXT:
+        raise ValidationError({"file": [f"{name}: this is a JPEG/PNG picture, not a video; "
+                                        "name it .jpg or .png to upload a single image"]})
+    if kind == SourceKind.IMAGE_SEQUENCE and ext != ".zip":
+        raise ValidationError({"file": [f"{name}: this is a zip archive, not a video; name it "
+                                        ".zip to upload a sequence of frames"]})
 
 
 class ProjectVideosView(generics.ListAPIView):
@@ -86,6 +99,7 @@ class ProjectVideosView(generics.ListAPIView):
             raise ValidationError({"file": [f"{upload.name}: {e}"]}) from None
         name = os.path.basename(upload.name)[:200] or "video"
         kind = probed.get("kind", SourceKind.VIDEO)
+        _check_name(name, kind)
         with transaction.atomic():
             video = Video.objects.create(
                 project=project, name=name, size_bytes=upload.size, uploaded_by=request.user,

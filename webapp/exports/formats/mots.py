@@ -8,12 +8,15 @@ with id = class_id × 1000 + instance, masks disjoint per frame, class_id 1 (car
 2 (pedestrian) or 10 (ignore region) only, sequence names numeric (`0000`, `0001`, ... in
 video order) and a seqmap whose 4th field is the sequence's last frame index. These are
 the rules of the official MOTS tools (VisualComputingInstitute/mots_tools, mots_common/io.py
-and its seqmaps); instances/labels.txt (`car`, `pedestrian`, `ignored`) makes Datumaro's
-MOTS PNG importer, which maps class c to line c - 1 and 10 to `ignored`, name them right.
+and its seqmaps); dataset_meta.json (labels `car`, `pedestrian`, `ignored`) makes Datumaro's
+MOTS PNG importer, which maps class c to label c - 1 and 10 to `ignored`, name them right
+(JSON, not its labels.txt: the txt variant's readers take every .txt for annotations).
 
 Labels become classes through the export option `class_map {label: 1|2|10}`; labels it
-does not name default by name (car/vehicle → 1, pedestrian/person → 2, ignore → 10); an
-export with a label that maps to nothing is refused.
+does not name default by name (car/vehicle → 1, pedestrian/person → 2, ignore → 10). With a
+`class_map` given, a label that maps to nothing is refused (the caller chose the classes);
+without one (a plain `{format: "mots"}`, as the contract has always allowed), such labels are
+written as 10 (ignore region) and the README lists them.
 """
 from __future__ import annotations
 
@@ -31,6 +34,7 @@ from webapp.exports.formats.base import UNLABELED, ExportError, ExportPlan, Prog
 from webapp.exports.formats.reader import Reader
 
 CLASSES = {1: "car", 2: "pedestrian", 10: "ignored"}
+IGNORE = 10
 TRACKS_FILE = "maskflow_tracks.json"
 MAX_INSTANCES = 1000
 _DEFAULTS = {
@@ -57,6 +61,8 @@ def class_ids(plan: ExportPlan) -> dict[str, int]:
             missing.append(cat)
         else:
             out[cat] = cls
+    if missing and "class_map" not in plan.options:
+        return {**out, **{cat: IGNORE for cat in missing}}
     if missing:
         raise ExportError(
             "MOTS has classes 1 (car), 2 (pedestrian) and 10 (ignore) only; map "
@@ -128,8 +134,14 @@ def write(plan: ExportPlan, zw, progress: Progress) -> None:
         seqmap.append(f"{seq} empty {0:06d} {max(vp.video.num_frames - 1, 0):06d}\n")
     zw.write_text("maskflow.seqmap", "".join(seqmap))
     zw.write_json(TRACKS_FILE, {"sequences": side})
-    zw.write_text("instances/labels.txt", "car\npedestrian\nignored\n")
+    zw.write_json("dataset_meta.json", {"labels": ["car", "pedestrian", "ignored"]})
     mapping = "\n".join(f"  {c}: {k}" for c, k in sorted(cls_of.items())) or "  (none)"
+    unmapped = [] if "class_map" in plan.options else sorted(
+        c for c, k in cls_of.items() if k == IGNORE and DEFAULT_CLASS.get(c.lower()) != IGNORE)
+    if unmapped:
+        mapping += ("\n  (no class_map was given and " + ", ".join(map(repr, unmapped))
+                    + " name no MOTS class, so they are written as 10, ignore regions; export "
+                    'again with {"class_map": {label: 1|2|10}} to choose)')
     zw.write_text("README.md", readme(plan, "mots", f"""
 Sequences (numeric, as the MOTS tools want them; in video order):
 {chr(10).join(names) or "  (none)"}
@@ -140,7 +152,7 @@ frames 0-based video indices, rle the COCO compressed string; object_id = class_
 + instance, where instance is the masklet's number (1..N) in its video. Masks are
 disjoint per frame.
 instances/<seq>/<frame:06d>.png: the same as 16-bit PNGs (pixel = object_id, 0 =
-background), one per exported frame; instances/labels.txt names the classes for Datumaro.
+background), one per exported frame; dataset_meta.json names the classes for Datumaro.
 images/<seq>/<frame:06d>.jpg: the frames (when included).
 maskflow.seqmap: `<seq> empty 000000 <last frame index>` per sequence.
 {TRACKS_FILE}: for Maskflow's own import (other tools ignore it): each sequence's video
