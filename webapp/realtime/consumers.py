@@ -166,9 +166,9 @@ class VideoConsumer(AsyncWebsocketConsumer):
         trace.mark("srv.receive")
         msg = None
         try:
-            limits.take(self.bucket, self.actor.user_id, None)
+            limits.charge_message(self.bucket)
             msg = p.parse_client(raw)
-            limits.take(None, self.actor.user_id, msg)
+            limits.charge_inference(self.actor.user_id, msg)
             await getattr(self, "on_" + msg.type.replace(".", "_"))(msg)
         except p.Refusal as exc:
             await self.error(exc.code, exc.message, exc.req if msg is None else msg.req)

@@ -66,11 +66,15 @@ def close_socket(user_id: int) -> None:
         _user_buckets.pop(user_id, None)
 
 
-def take(bucket: TokenBucket | None, user_id: int, msg) -> None:
-    """Charge one message to the connection's `bucket`, or (given the parsed `msg`) one
-    model-time command to the user's; raise Refusal(rate_limited) when empty."""
-    if bucket is not None and not bucket.take():
+def charge_message(bucket: TokenBucket) -> None:
+    """One message on a connection; Refusal(rate_limited) when its bucket is empty."""
+    if not bucket.take():
         raise Refusal("rate_limited", f"more than {RATE_PER_S:g} messages/s; slow down")
-    if msg is not None and msg.type in INFERENCE_TYPES and not _user_bucket(user_id).take():
+
+
+def charge_inference(user_id: int, msg) -> None:
+    """One parsed message of the user's; those that cost model time draw on the bucket all of
+    the user's sockets share. Refusal(rate_limited) when it is empty."""
+    if msg.type in INFERENCE_TYPES and not _user_bucket(user_id).take():
         raise Refusal("rate_limited", f"more than {settings.WS_USER_INFERENCE_RATE} "
                       "prompts/propagations a second from your connections; slow down", msg.req)
