@@ -1,9 +1,9 @@
 """Exports load unchanged in the readers their users run.
 
 - COCO: pycocotools itself (installed with the app) reads annotations/instances_default.json.
-- Datumaro (CVAT's dataset layer) where a Python with it is named by MASKFLOW_DATUMARO_PYTHON
-  (a separate venv: `python -m venv /tmp/dm && /tmp/dm/bin/pip install datumaro`; it is
-  not installed with the app): COCO and MOTS PNG imported with Datumaro's own importers.
+- Datumaro (CVAT's dataset layer), installed in its own venv by the tests (var/readers-venv,
+  built once: tests/readers_venv.py; MASKFLOW_DATUMARO_PYTHON names another): COCO and
+  MOTS PNG imported with Datumaro's own importers.
 - YOLO: Ultralytics cannot be installed beside our torch, so the test follows its dataset
   rules (ultralytics/data/utils.py check_det_dataset and img2label_paths, docs
   datasets/segment): `train`/`val` resolved against the YAML's folder when there is no
@@ -40,17 +40,14 @@ from tests.exports.conftest import disc, export_zip, rect, stored_masks
 
 pytestmark = pytest.mark.django_db
 
-DATUMARO = os.environ.get("MASKFLOW_DATUMARO_PYTHON")
-
-
 def unzip(z: zipfile.ZipFile, tmp_path) -> str:
     root = tmp_path / "export"
     z.extractall(root)
     return str(root)
 
 
-def run_datumaro(script: str, root: str) -> dict:
-    out = subprocess.run([DATUMARO, "-c", textwrap.dedent(script), root], capture_output=True,
+def run_datumaro(python: str, script: str, root: str) -> dict:
+    out = subprocess.run([python, "-c", textwrap.dedent(script), root], capture_output=True,
                          text=True, timeout=300)
     assert out.returncode == 0, out.stderr[-3000:]
     return json.loads(out.stdout.strip().splitlines()[-1])
@@ -79,11 +76,10 @@ def test_coco_loads_in_pycocotools_from_the_cvat_datumaro_layout(scene, tmp_path
     assert seen == len(expected) == 18
 
 
-@pytest.mark.skipif(not DATUMARO, reason="set MASKFLOW_DATUMARO_PYTHON to a Python with datumaro")
-def test_coco_imports_in_datumaro(scene, tmp_path):
+def test_coco_imports_in_datumaro(scene, tmp_path, datumaro_python):
     video, objs = scene
     root = unzip(export_zip(video, "coco"), tmp_path)
-    got = run_datumaro("""
+    got = run_datumaro(datumaro_python, """
         import json, sys
         from datumaro.components.annotation import AnnotationType
         from datumaro.components.dataset import Dataset
@@ -220,10 +216,9 @@ def test_mots_pngs_follow_the_mots_tools_rules(street, tmp_path):
             assert ((img == i) == txt[(frame, i)].astype(bool)).all()
 
 
-@pytest.mark.skipif(not DATUMARO, reason="set MASKFLOW_DATUMARO_PYTHON to a Python with datumaro")
-def test_mots_png_imports_in_datumaro(street, tmp_path):
+def test_mots_png_imports_in_datumaro(street, tmp_path, datumaro_python):
     root = unzip(export_zip(street, "mots"), tmp_path)
-    got = run_datumaro("""
+    got = run_datumaro(datumaro_python, """
         import json, sys
         from datumaro.components.annotation import AnnotationType
         from datumaro.components.dataset import Dataset
