@@ -145,10 +145,10 @@ def test_progress_is_written_while_the_masks_stream(scene, monkeypatch):
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    from webapp.exports import exporter
+    from webapp.exports import exporter, models
 
     video, _ = scene
-    monkeypatch.setattr(exporter._Progress, "interval", 0.0)
+    monkeypatch.setattr(models, "PROGRESS_INTERVAL_S", 0.0)
     job = ExportJob.objects.create(project=video.project, video=video, format="davis")
     with CaptureQueriesContext(connection) as ctx:
         job = exporter.run_export(job.pk)

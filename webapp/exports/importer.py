@@ -13,7 +13,6 @@ import tempfile
 from django.conf import settings
 from django.core.files.storage import default_storage
 from django.db import transaction
-from django.utils import timezone
 
 from webapp.annotations.models import FrameMask, MaskSource, Object
 from webapp.annotations.seq import next_seq
@@ -87,32 +86,26 @@ def _parse_in_child(job: ImportJob, workdir: str) -> ParsedReader:
 
 def run_import(job_id: int) -> ImportJob:
     job = ImportJob.objects.select_related("video", "project").get(pk=job_id)
-    if job.status not in (JobStatus.QUEUED, JobStatus.RUNNING):
-        return job
-    ImportJob.objects.filter(pk=job.pk).update(status=JobStatus.RUNNING, started_at=timezone.now())
-    try:
-        with tempfile.TemporaryDirectory(prefix=f"maskflow-import-{job.pk}-") as workdir:
-            reader = _parse_in_child(job, workdir)
-            try:
-                result = _store(job, reader)
-            finally:
-                reader.close()
-        ImportJob.objects.filter(pk=job.pk).update(
-            status=JobStatus.DONE, progress=100.0, result=result, finished_at=timezone.now()
-        )
-        _announce(job, result["object_ids"])
-    except (ArchiveError, SandboxError) as e:
-        _fail(job, str(e))
-    except Exception as e:
-        log.exception("import %s failed", job.pk)
-        _fail(job, f"internal error: {type(e).__name__}: {e}")
-    finally:
-        # The upload is only needed while importing.
+
+    def work() -> dict:
         try:
-            default_storage.delete(job.upload)
-        except Exception:  # noqa: BLE001 - cleanup must not mask the result
-            log.warning("could not delete import upload %s", job.upload)
-    job.refresh_from_db()
+            with tempfile.TemporaryDirectory(prefix=f"maskflow-import-{job.pk}-") as workdir:
+                reader = _parse_in_child(job, workdir)
+                try:
+                    return {"result": _store(job, reader)}
+                finally:
+                    reader.close()
+        finally:
+            # The upload is only needed while importing.
+            try:
+                default_storage.delete(job.upload)
+            except Exception:  # noqa: BLE001 - cleanup must not mask the result
+                log.warning("could not delete import upload %s", job.upload)
+
+    was = job.status
+    job.run(work, expected=(ArchiveError, SandboxError))
+    if job.status == JobStatus.DONE and was != JobStatus.DONE:
+        _announce(job, job.result["object_ids"])
     return job
 
 
@@ -194,12 +187,6 @@ def _store(job: ImportJob, reader) -> dict:
         "object_ids": [o.pk for o in kept],
         "warnings": warnings,
     }
-
-
-def _fail(job, message: str) -> None:
-    ImportJob.objects.filter(pk=job.pk).update(
-        status=JobStatus.FAILED, error=message[:2000], finished_at=timezone.now()
-    )
 
 
 def _announce(job: ImportJob, object_ids: list[int]) -> None:

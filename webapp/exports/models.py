@@ -1,4 +1,7 @@
 """Export and import jobs, and stored J&F evaluations."""
+import logging
+import time
+from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from django.conf import settings
@@ -8,6 +11,8 @@ from django.utils import timezone
 from webapp.annotations.models import Object
 from webapp.projects.models import Project
 from webapp.videos.models import Video
+
+log = logging.getLogger(__name__)
 
 
 class JobStatus(models.TextChoices):
@@ -36,6 +41,9 @@ class ImportFormat(models.TextChoices):
     CVAT = "cvat"  # CVAT for video 1.1 XML (import only)
 
 
+PROGRESS_INTERVAL_S = 0.5
+
+
 class Job(models.Model):
     status = models.CharField(max_length=16, choices=JobStatus.choices, default=JobStatus.QUEUED)
     progress = models.FloatField(default=0.0)  # 0..100
@@ -50,6 +58,48 @@ class Job(models.Model):
     class Meta:
         abstract = True
         ordering = ["-created_at", "-id"]
+
+    # The lifecycle every job shares: queued|running -> running -> done|failed.
+
+    def run(self, work: Callable[[], dict], expected: tuple[type[Exception], ...] = ()):
+        """Run `work` as this job. It returns the fields to store with `done`; an `expected`
+        error fails the job with its message, any other with "internal error: ...", logged.
+        A job that already ended is left alone. Returns the row as stored."""
+        if self.status not in (JobStatus.QUEUED, JobStatus.RUNNING):
+            return self
+        self._update(status=JobStatus.RUNNING, started_at=timezone.now(), progress=0.0)
+        try:
+            fields = work()
+            self._update(status=JobStatus.DONE, progress=100.0, finished_at=timezone.now(),
+                         error="", **fields)
+        except expected as e:
+            self.fail(str(e))
+        except Exception as e:
+            log.exception("%s failed", self)
+            self.fail(f"internal error: {type(e).__name__}: {e}")
+        self.refresh_from_db()
+        return self
+
+    def fail(self, message: str) -> None:
+        self._update(status=JobStatus.FAILED, error=message[:2000], finished_at=timezone.now())
+
+    def progress_reporter(self, total: float = 1.0) -> Callable[[float], None]:
+        """A callback taking units done (of `total`); stores the percentage (at most 99
+        until done) at most twice a second."""
+        job, total = self, max(total, 1.0)
+        state = {"done": 0.0, "last": 0.0}
+
+        def report(units: float) -> None:
+            state["done"] += units
+            now = time.monotonic()
+            if now - state["last"] >= PROGRESS_INTERVAL_S:
+                state["last"] = now
+                job._update(progress=min(99.0, 100.0 * state["done"] / total))
+
+        return report
+
+    def _update(self, **fields) -> None:
+        type(self).objects.filter(pk=self.pk).update(**fields)
 
 
 class ExportJob(Job):
