@@ -25,7 +25,8 @@ def can(role: str | None, action: str) -> bool:
     return role is not None and action in ROLE_ACTIONS.get(role, frozenset())
 
 
-# The DAVIS palette's first colours, so exported PNGs and the UI agree on object colours.
+# The colours new objects and label classes take, in turn (the UI's copy is generated from this:
+# webapp/projects/contract.py). Not the DAVIS export's palette: DAVIS PNGs use the VOC colormap.
 PALETTE = [
     "#e6194b", "#3cb44b", "#4363d8", "#f58231", "#911eb4", "#42d4f4", "#f032e6",
     "#bfef45", "#fabed4", "#469990", "#dcbeff", "#9a6324", "#fffac8", "#800000",

@@ -1,22 +1,13 @@
 // REST shapes, as documented in docs/api.md.
 
-export type Role = "owner" | "admin" | "annotator" | "reviewer" | "viewer";
-export type Action = "view" | "annotate" | "review" | "export" | "manage";
+import { ROLE_ACTIONS, type Action, type Role } from "./projectRules";
 
-const ROLE_ACTIONS: Record<Role, Action[]> = {
-  viewer: ["view"],
-  reviewer: ["view", "review"],
-  annotator: ["view", "annotate", "export"],
-  admin: ["view", "annotate", "review", "export", "manage"],
-  owner: ["view", "annotate", "review", "export", "manage"],
-};
+export { ROLES, type Action, type Role } from "./projectRules";
 
-/** Mirrors webapp.projects.models.can so the UI disables what the server would refuse. */
+/** webapp.projects.models.can, over the generated table: the UI disables what the server refuses. */
 export function can(role: Role | null | undefined, action: Action): boolean {
   return !!role && (ROLE_ACTIONS[role] ?? []).includes(action);
 }
-
-export const ROLES: Role[] = ["owner", "admin", "annotator", "reviewer", "viewer"];
 
 export interface Me {
   id: number;

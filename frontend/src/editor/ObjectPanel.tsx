@@ -1,12 +1,13 @@
 // The object (masklet) list: select, rename, relabel, hide, review and delete.
 import { useState } from "react";
 import type { LabelClass } from "../api/types";
-import type { ReviewStatus, WireObject } from "../protocol/messages";
+import type { ObjectOut } from "../protocol/messages";
+import type { ReviewStatus } from "../protocol/wire";
 import type { EditorController } from "./controller";
 import type { MaskEntry } from "./store";
 
 interface Props {
-  objects: WireObject[];
+  objects: ObjectOut[];
   labels: LabelClass[];
   selected: number | null;
   hidden: Set<number>;

@@ -1,7 +1,7 @@
 // The frame canvas, the mask overlay canvas and an SVG layer for clicks, box drags and the
 // hand tools (brush, eraser, polygon).
 import { useEffect, useLayoutEffect, useRef, useState } from "react";
-import type { Rle, WireObject } from "../protocol/messages";
+import type { Rle, ObjectOut } from "../protocol/messages";
 import type { FrameCache } from "./frameCache";
 import { OverlayPainter } from "./overlay";
 import { editableMask, fillPolygon, maskToRle, paintSegment, type Mask } from "./paint";
@@ -150,7 +150,7 @@ export default function Stage(props: StageProps) {
       masks.set(pv.objectId, entry);
       if (!objects.has(pv.objectId)) {
         objects = new Map(objects);
-        objects.set(pv.objectId, { id: pv.objectId, color: live.current.newColor ?? "#e6194b" } as WireObject);
+        objects.set(pv.objectId, { id: pv.objectId, color: live.current.newColor ?? "#e6194b" } as ObjectOut);
       }
     }
     const stats = p.paint(masks, objects, store.hidden, op, pv && pv.frame === f ? pv.objectId : sel);
@@ -406,7 +406,7 @@ export default function Stage(props: StageProps) {
           data-testid="prompt-layer"
         >
           {prompts.map(({ objectId, prompt }) => {
-            const o: WireObject | undefined = objects.get(objectId);
+            const o: ObjectOut | undefined = objects.get(objectId);
             const faded = selected !== null && objectId !== selected;
             return (
               <g key={objectId} opacity={faded ? 0.45 : 1} className="prompt-object" data-object-id={objectId}>

@@ -1,16 +1,16 @@
 // One track per object: frames with a mask, prompted frames, review state; click to seek.
 import { memo, useEffect, useLayoutEffect, useRef, useState } from "react";
-import type { PresenceUser, WireObject } from "../protocol/messages";
+import type { UserPresence, ObjectOut } from "../protocol/messages";
 import { colorFor } from "../components/layout";
 import type { Track } from "./store";
 
 interface Props {
   numFrames: number;
   frame: number;
-  objects: WireObject[];
+  objects: ObjectOut[];
   tracks: Map<number, Track>;
   selected: number | null;
-  users: PresenceUser[];
+  users: UserPresence[];
   you: string | null;
   version: number;
   propagatingFrame: number | null;
@@ -96,7 +96,7 @@ const TrackList = memo(function TrackList({
   version,
   onSelect,
 }: {
-  objects: WireObject[];
+  objects: ObjectOut[];
   tracks: Map<number, Track>;
   selected: number | null;
   numFrames: number;

@@ -2,7 +2,7 @@
 import { cleanup, fireEvent, render, screen } from "@testing-library/react";
 import { afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import type { LabelClass } from "../api/types";
-import type { WireObject } from "../protocol/messages";
+import type { ObjectOut } from "../protocol/messages";
 import type { EditorController } from "./controller";
 import ObjectPanel from "./ObjectPanel";
 import Timeline from "./Timeline";
@@ -19,7 +19,7 @@ beforeAll(() => {
 });
 afterEach(cleanup);
 
-const objects: WireObject[] = [
+const objects: ObjectOut[] = [
   { id: 1, label: "car", name: "red car", color: "#e6194b", review_status: "accepted", seq: 1 },
   { id: 2, label: null, name: "dog", color: "#3cb44b", review_status: "draft", seq: 2 },
 ];

@@ -1,7 +1,8 @@
 import { describe, expect, it, vi } from "vitest";
-import { EditorController, nextColor, PALETTE } from "./controller";
+import { PALETTE } from "../api/projectRules";
+import { EditorController, nextColor } from "./controller";
 import type { ProtocolClient } from "../protocol/client";
-import type { ClientMessage, WireObject } from "../protocol/messages";
+import type { ClientMessage, ObjectOut } from "../protocol/messages";
 
 /** A client stand-in that records requests and lets the test answer them. */
 function fakeClient() {
@@ -21,7 +22,7 @@ function fakeClient() {
   return { client: client as unknown as ProtocolClient, sent };
 }
 
-const obj = (id: number, seq: number, color = PALETTE[0]): WireObject => ({
+const obj = (id: number, seq: number, color = PALETTE[0]): ObjectOut => ({
   id, label: null, name: `o${id}`, color, review_status: "draft", seq,
 });
 

@@ -2,8 +2,10 @@
 // object, propagate) into protocol messages, and feeds server messages into the store.
 
 import { RequestError, ProtocolClient, type ConnectionState } from "../protocol/client";
-import type { ClientMessage, Direction, ServerMessage } from "../protocol/messages";
+import type { ClientMessage, ServerMessage } from "../protocol/messages";
+import type { Direction } from "../protocol/wire";
 import type { Rle } from "../protocol/messages";
+import { PALETTE } from "../api/projectRules";
 import { encodeRle } from "../rle/rle";
 import { EditorStore, type FramePrompt } from "./store";
 
@@ -18,12 +20,6 @@ export interface ControllerOptions {
   onInfo?: (message: string) => void;
 }
 
-/** The DAVIS palette (webapp.projects.models.PALETTE), so exports and the UI agree. */
-export const PALETTE = [
-  "#e6194b", "#3cb44b", "#4363d8", "#f58231", "#911eb4", "#42d4f4", "#f032e6",
-  "#bfef45", "#fabed4", "#469990", "#dcbeff", "#9a6324", "#fffac8", "#800000",
-  "#aaffc3", "#808000", "#ffd8b1", "#000075", "#a9a9a9",
-];
 
 /** The first palette colour no live object uses (cycling once all are taken). */
 export function nextColor(used: string[]): string {

@@ -1,5 +1,6 @@
 import { describe, expect, it, vi } from "vitest";
-import { EditorController, PALETTE } from "./controller";
+import { PALETTE } from "../api/projectRules";
+import { EditorController } from "./controller";
 import type { ProtocolClient } from "../protocol/client";
 import type { ClientMessage } from "../protocol/messages";
 import { decodeRle, encodeRle } from "../rle/rle";

@@ -2,7 +2,7 @@
 // The canvas is stored transposed (width = video height): a COCO RLE is column-major, so each
 // run is one contiguous TypedArray.fill, and CSS flips the canvas back (matrix(0,1,1,0,0,0)).
 
-import type { WireObject } from "../protocol/messages";
+import type { ObjectOut } from "../protocol/messages";
 import { columnIntervals, paintIntervals, rgbaWord, type ColumnIntervals } from "../rle/rle";
 import type { MaskEntry } from "./store";
 
@@ -60,7 +60,7 @@ export class OverlayPainter {
 
   paint(
     masks: Map<number, MaskEntry> | undefined,
-    objects: Map<number, WireObject>,
+    objects: Map<number, ObjectOut>,
     hidden: Set<number>,
     opacity: number,
     selected: number | null,

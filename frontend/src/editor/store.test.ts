@@ -1,9 +1,9 @@
 import { describe, expect, it } from "vitest";
 import { EditorStore } from "./store";
 import type { RestPrompt } from "../api/types";
-import type { WireObject } from "../protocol/messages";
+import type { ObjectOut } from "../protocol/messages";
 
-const obj = (id: number, seq = 1, name = `obj ${id}`): WireObject => ({
+const obj = (id: number, seq = 1, name = `obj ${id}`): ObjectOut => ({
   id,
   label: null,
   name,

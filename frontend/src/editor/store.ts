@@ -3,14 +3,14 @@
 // useSyncExternalStore, and the canvas painter listens for mask changes of its frame.
 
 import type { RestMask, RestPrompt, TimelineTrack } from "../api/types";
+import type { MaskSource } from "../protocol/wire";
 import type {
-  MaskSource,
   ModelOut,
-  PresenceUser,
+  UserPresence,
   PromptOut,
   Rle,
   ServerMessage,
-  WireObject,
+  ObjectOut,
 } from "../protocol/messages";
 
 export interface MaskEntry {
@@ -64,7 +64,7 @@ const key = (objectId: number, frame: number) => `${objectId}:${frame}`;
 
 export class EditorStore {
   version = 0;
-  objects = new Map<number, WireObject>();
+  objects = new Map<number, ObjectOut>();
   hidden = new Set<number>();
   /** frame → object id → mask */
   masks = new Map<number, Map<number, MaskEntry>>();
@@ -74,7 +74,7 @@ export class EditorStore {
   /** object:frame → its prompts by seq (live and REST merged), from the last reset on. */
   private promptLog = new Map<string, { seq: number; prompt: PromptOut; by: string | null }[]>();
   tracks = new Map<number, Track>();
-  users: PresenceUser[] = [];
+  users: UserPresence[] = [];
   propagation: PropagationState | null = null;
   /** Running propagations of the video by job id (0: a server that sends none). */
   private jobs = new Map<number, PropagationState>();
@@ -124,7 +124,7 @@ export class EditorStore {
     return t;
   }
 
-  sortedObjects(): WireObject[] {
+  sortedObjects(): ObjectOut[] {
     return [...this.objects.values()].sort((a, b) => a.id - b.id);
   }
 
@@ -178,7 +178,7 @@ export class EditorStore {
   }
 
   // ---- REST loads ------------------------------------------------------------------
-  loadObjects(objects: WireObject[]): void {
+  loadObjects(objects: ObjectOut[]): void {
     for (const o of objects) this.upsertObject(o);
     this.changed();
   }
@@ -323,7 +323,7 @@ export class EditorStore {
       this.lastDone;
   }
 
-  private upsertObject(o: WireObject): void {
+  private upsertObject(o: ObjectOut): void {
     const prev = this.objects.get(o.id);
     if (prev && (prev.seq ?? 0) > (o.seq ?? 0)) return;
     this.objects.set(o.id, { ...o });

@@ -15,7 +15,8 @@ import Stage, { type Tool } from "../editor/Stage";
 import Timeline from "../editor/Timeline";
 import { ProtocolClient, type ConnectionState } from "../protocol/client";
 import { decodeRle, encodeRle } from "../rle/rle";
-import type { Direction, ServerMessage, WireObject } from "../protocol/messages";
+import type { ServerMessage, ObjectOut } from "../protocol/messages";
+import type { Direction } from "../protocol/wire";
 import { formatDuration } from "./ProjectPage";
 
 declare global {
@@ -207,7 +208,7 @@ function Editor({
     const off = ctl.client.onMessage((m) => {
       if (m.type !== "session.state") return;
       off();
-      api<WireObject[]>(`/api/videos/${video.id}/objects/`)
+      api<ObjectOut[]>(`/api/videos/${video.id}/objects/`)
         .then((objs) => store.loadObjects(objs))
         .catch(() => {});
       api<TimelineTrack[]>(`/api/videos/${video.id}/timeline/`)

@@ -2,8 +2,8 @@
 // It tracks the last applied seq, reconnects with backoff, asks for `sync {since_seq}`
 // after a reconnect, and pairs `req` ids with `ack`/`error` replies.
 
-import type { ClientMessage, ErrorMsg, ServerMessage } from "./messages";
-import { isChange } from "./messages";
+import type { ClientMessage, ErrorMessage, ServerMessage } from "./messages";
+import { isChange } from "./wire";
 
 /** The part of the browser WebSocket we use; tests pass a fake. */
 export interface SocketLike {
@@ -239,7 +239,7 @@ export class ProtocolClient {
         break;
       }
       case "error": {
-        const err = msg as ErrorMsg;
+        const err = msg as ErrorMessage;
         if (err.req !== undefined && err.req !== null) {
           const p = this.pending.get(String(err.req));
           if (p) {

@@ -1,137 +1,16 @@
-// The WebSocket protocol, mirrored by hand from webapp/realtime/protocol.py (pydantic).
-// SCHEMA_SPEC below lists each model's fields; protocol.schema.test.ts compares it with the
-// server's JSON Schema (webapp/realtime/protocol.schema.json), and the type-level checks
-// here make tsc fail when SCHEMA_SPEC and these interfaces drift apart.
+// GENERATED from webapp/realtime/protocol.schema.json by `npm run gen:protocol` (python -m webapp.realtime.protocol --write); do not edit.
+// Hand-written helpers live beside it; src/protocol/generated.test.ts fails when this is stale.
 
+/** The protocol version this client speaks; session.state carries the server's. */
 export const PROTOCOL_VERSION = 1;
 
-export type ReviewStatus = "draft" | "submitted" | "accepted" | "rejected";
-export type MaskSource = "prompt" | "propagation" | "import";
-export type Direction = "forward" | "backward" | "both";
-export type ReqId = number | string;
-export type ErrorCode =
-  | "bad_message"
-  | "too_large"
-  | "rate_limited"
-  | "forbidden"
-  | "out_of_range"
-  | "not_found"
-  | "unavailable"
-  | "internal";
-
-export interface Rle {
-  size: [number, number];
-  counts: string;
-}
-
-// ---- shared shapes (server side) ------------------------------------------------------
-export interface WireObject {
-  id: number;
-  label: string | null;
-  name: string;
-  color: string;
-  review_status: string;
-  seq: number;
-}
-export interface PresenceUser {
-  username: string;
-  frame: number | null;
-  object_id: number | null;
-}
-export interface WireMask {
-  object_id: number;
-  rle: Rle;
-  score: number | null;
-}
-export interface VideoInfo {
-  id: number;
-  num_frames: number;
-  width: number;
-  height: number;
-  fps: number;
-  status: string;
-}
-export interface ModelOut {
-  name: string;
-  random_weights: boolean;
-}
-export interface PromptOut {
-  object_id: number;
-  frame: number;
-  kind: "point" | "box" | "mask";
-  points?: number[][] | null;
-  labels?: number[] | null;
-  box?: number[] | null;
-  clear_old?: boolean;
-}
-
-// ---- client → server -----------------------------------------------------------------
-export interface ObjectCreate {
-  type: "object.create";
-  req?: ReqId | null;
-  label?: string | null;
-  name?: string;
-  color?: string | null;
-}
-export interface ObjectUpdate {
-  type: "object.update";
-  req?: ReqId | null;
-  object_id: number;
-  label?: string | null;
-  name?: string | null;
-  color?: string | null;
-  review_status?: ReviewStatus | null;
-}
-export interface ObjectDelete {
-  type: "object.delete";
-  req?: ReqId | null;
-  object_id: number;
-}
-export interface PromptAdd {
-  type: "prompt.add";
-  req?: ReqId | null;
-  object_id: number;
-  frame: number;
-  points?: number[][] | null;
-  labels?: (0 | 1)[] | null;
-  box?: number[] | null;
-  clear_old?: boolean;
-}
-export interface PromptMask {
-  type: "prompt.mask";
-  req?: ReqId | null;
-  object_id: number;
-  frame: number;
-  rle: Rle;
-}
-export interface PropagateStart {
-  type: "propagate.start";
-  req?: ReqId | null;
-  frame?: number | null;
-  direction?: Direction;
-  max_frames?: number | null;
-  object_ids?: number[] | null;
-}
-export interface PropagateCancel {
-  type: "propagate.cancel";
-  req?: ReqId | null;
-  job?: number | null;
-}
-export interface Sync {
-  type: "sync";
-  req?: ReqId | null;
-  since_seq: number;
-}
-export interface PresenceSet {
-  type: "presence";
-  req?: ReqId | null;
-  frame: number;
-  object_id?: number | null;
-}
-export interface Ping {
-  type: "ping";
-  req?: ReqId | null;
-}
+/** The reason of each app close code (the server sends it as the close frame's reason). */
+export const CLOSE_REASONS: Readonly<Record<number, string>> = {
+  4401: "Sign in to open this video.",
+  4403: "You were removed from this project.",
+  4404: "No such video, or you are not a member of its project.",
+  4429: "Too many open connections: close another tab and reload.",
+};
 
 export type ClientMessage =
   | ObjectCreate
@@ -144,226 +23,315 @@ export type ClientMessage =
   | Sync
   | PresenceSet
   | Ping;
-
-// ---- server → client -----------------------------------------------------------------
-export interface SessionState {
-  type: "session.state";
-  seq: number;
-  objects: WireObject[];
-  users: PresenceUser[];
-  video: VideoInfo;
-  model: ModelOut;
-  role: string;
-  you: string;
-  protocol?: number;
-}
-export interface Ack {
-  type: "ack";
-  req: ReqId;
-  seq: number;
-}
-export interface ErrorMsg {
-  type: "error";
-  req?: ReqId | null;
-  code: ErrorCode;
-  message: string;
-}
-export interface ObjectEvent {
-  type: "object.created" | "object.updated" | "object.deleted";
-  object: WireObject;
-  seq: number;
-  by: string | null;
-}
-export interface MasksMsg {
-  type: "masks";
-  seq: number;
-  frame: number;
-  source: MaskSource;
-  by: string | null;
-  masks: WireMask[];
-}
-export interface PromptAdded {
-  type: "prompt.added";
-  seq: number;
-  prompt: PromptOut;
-  by: string | null;
-}
-export interface PropagationProgress {
-  type: "propagation.progress";
-  done: number;
-  total: number;
-  frame: number;
-  by?: string | null;
-  job?: number | null;
-}
-export interface PropagationDone {
-  type: "propagation.done";
-  cancelled: boolean;
-  reason?: "cancelled" | "superseded" | "failed" | "worker_lost" | null;
-  done?: number;
-  total?: number;
-  by?: string | null;
-  job?: number | null;
-}
-export interface PresenceMsg {
-  type: "presence";
-  users: PresenceUser[];
-}
-export interface Pong {
-  type: "pong";
-  req?: ReqId | null;
-}
-export interface SyncDone {
-  type: "sync.done";
-  seq: number;
-  req?: ReqId | null;
-}
-
-/** Messages that carry a per-video change `seq`. */
-export type ChangeMessage = ObjectEvent | MasksMsg | PromptAdded;
-
 export type ServerMessage =
   | SessionState
   | Ack
-  | ErrorMsg
+  | ErrorMessage
   | ObjectEvent
-  | MasksMsg
+  | Masks
   | PromptAdded
   | PropagationProgress
   | PropagationDone
-  | PresenceMsg
+  | Presence
   | Pong
   | SyncDone;
 
-export function isChange(m: ServerMessage): m is ChangeMessage {
-  return (
-    m.type === "object.created" ||
-    m.type === "object.updated" ||
-    m.type === "object.deleted" ||
-    m.type === "masks" ||
-    m.type === "prompt.added"
-  );
+export interface ProtocolSchema {
+  client?: ClientMessage;
+  server?: ServerMessage;
 }
-
-// ---- the schema spec, checked both ways ------------------------------------------------
-type RequiredKeys<T> = { [K in keyof T]-?: object extends Pick<T, K> ? never : K }[keyof T];
-type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
-interface ModelSpec {
-  fields: readonly string[];
-  required: readonly string[];
+/**
+ * Create an object (masklet). `label` is a label class name of the project.
+ */
+export interface ObjectCreate {
+  color?: string | null;
+  label?: string | null;
+  name?: string;
+  /**
+   * echoed in the ack/error/pong/sync.done
+   */
+  req?: number | string | null;
+  type: "object.create";
 }
-/** fields must be exactly keyof T; required exactly T's required keys other than `type`. */
-function spec<T>() {
-  return <const F extends readonly (keyof T & string)[], const R extends readonly (keyof T & string)[]>(
-    fields: F,
-    required: R,
-    ..._check: Same<F[number], keyof T> extends true
-      ? Same<R[number], Exclude<RequiredKeys<T>, "type">> extends true
-        ? []
-        : ["required keys differ from the interface"]
-      : ["fields differ from the interface"]
-  ): ModelSpec => ({ fields, required });
+/**
+ * Change an object's name, label, color or review status; omitted fields stay.
+ */
+export interface ObjectUpdate {
+  color?: string | null;
+  label?: string | null;
+  name?: string | null;
+  object_id: number;
+  /**
+   * echoed in the ack/error/pong/sync.done
+   */
+  req?: number | string | null;
+  review_status?: ("draft" | "submitted" | "accepted" | "rejected") | null;
+  type: "object.update";
 }
-
-/** Keyed by the pydantic model names used as `$defs` in the JSON Schema. */
-export const SCHEMA_SPEC: { client: Record<string, ModelSpec>; server: Record<string, ModelSpec> } = {
-  client: {
-    ObjectCreate: spec<ObjectCreate>()(["type", "req", "label", "name", "color"], []),
-    ObjectUpdate: spec<ObjectUpdate>()(
-      ["type", "req", "object_id", "label", "name", "color", "review_status"],
-      ["object_id"],
-    ),
-    ObjectDelete: spec<ObjectDelete>()(["type", "req", "object_id"], ["object_id"]),
-    PromptAdd: spec<PromptAdd>()(
-      ["type", "req", "object_id", "frame", "points", "labels", "box", "clear_old"],
-      ["object_id", "frame"],
-    ),
-    PromptMask: spec<PromptMask>()(
-      ["type", "req", "object_id", "frame", "rle"],
-      ["object_id", "frame", "rle"],
-    ),
-    PropagateStart: spec<PropagateStart>()(
-      ["type", "req", "frame", "direction", "max_frames", "object_ids"],
-      [],
-    ),
-    PropagateCancel: spec<PropagateCancel>()(["type", "req", "job"], []),
-    Sync: spec<Sync>()(["type", "req", "since_seq"], ["since_seq"]),
-    PresenceSet: spec<PresenceSet>()(["type", "req", "frame", "object_id"], ["frame"]),
-    Ping: spec<Ping>()(["type", "req"], []),
-    // The server checks a client's RLE decodes to exactly size[0] x size[1] pixels.
-    RleIn: spec<Rle>()(["size", "counts"], ["size", "counts"]),
-  },
-  server: {
-    SessionState: spec<SessionState>()(
-      ["type", "seq", "objects", "users", "video", "model", "role", "you", "protocol"],
-      ["seq", "objects", "users", "video", "model", "role", "you"],
-    ),
-    Ack: spec<Ack>()(["type", "req", "seq"], ["req", "seq"]),
-    Error: spec<ErrorMsg>()(["type", "req", "code", "message"], ["code", "message"]),
-    ObjectEvent: spec<ObjectEvent>()(["type", "object", "seq", "by"], ["object", "seq", "by"]),
-    Masks: spec<MasksMsg>()(
-      ["type", "seq", "frame", "source", "by", "masks"],
-      ["seq", "frame", "source", "by", "masks"],
-    ),
-    PromptAdded: spec<PromptAdded>()(["type", "seq", "prompt", "by"], ["seq", "prompt", "by"]),
-    PropagationProgress: spec<PropagationProgress>()(
-      ["type", "done", "total", "frame", "by", "job"],
-      ["done", "total", "frame"],
-    ),
-    PropagationDone: spec<PropagationDone>()(
-      ["type", "cancelled", "reason", "done", "total", "by", "job"],
-      ["cancelled"],
-    ),
-    Presence: spec<PresenceMsg>()(["type", "users"], ["users"]),
-    Pong: spec<Pong>()(["type", "req"], []),
-    SyncDone: spec<SyncDone>()(["type", "seq", "req"], ["seq"]),
-    ObjectOut: spec<WireObject>()(
-      ["id", "label", "name", "color", "review_status", "seq"],
-      ["id", "label", "name", "color", "review_status", "seq"],
-    ),
-    UserPresence: spec<PresenceUser>()(
-      ["username", "frame", "object_id"],
-      ["username", "frame", "object_id"],
-    ),
-    MaskOut: spec<WireMask>()(["object_id", "rle", "score"], ["object_id", "rle", "score"]),
-    VideoInfo: spec<VideoInfo>()(
-      ["id", "num_frames", "width", "height", "fps", "status"],
-      ["id", "num_frames", "width", "height", "fps", "status"],
-    ),
-    ModelOut: spec<ModelOut>()(["name", "random_weights"], ["name", "random_weights"]),
-    PromptOut: spec<PromptOut>()(
-      ["object_id", "frame", "kind", "points", "labels", "box", "clear_old"],
-      ["object_id", "frame", "kind"],
-    ),
-    Rle: spec<Rle>()(["size", "counts"], ["size", "counts"]),
-  },
-};
-
-/** The `type` values each side may send, per the interfaces above. */
-export const CLIENT_TYPES: ClientMessage["type"][] = [
-  "object.create",
-  "object.update",
-  "object.delete",
-  "prompt.add",
-  "prompt.mask",
-  "propagate.start",
-  "propagate.cancel",
-  "sync",
-  "presence",
-  "ping",
-];
-export const SERVER_TYPES: ServerMessage["type"][] = [
-  "session.state",
-  "ack",
-  "error",
-  "object.created",
-  "object.updated",
-  "object.deleted",
-  "masks",
-  "prompt.added",
-  "propagation.progress",
-  "propagation.done",
-  "presence",
-  "pong",
-  "sync.done",
-];
+/**
+ * Delete an object and its masks (soft delete; the prompt log stays replayable).
+ */
+export interface ObjectDelete {
+  object_id: number;
+  /**
+   * echoed in the ack/error/pong/sync.done
+   */
+  req?: number | string | null;
+  type: "object.delete";
+}
+/**
+ * Click points (label 1 = positive, 0 = negative) and/or a box on one frame of one object.
+ */
+export interface PromptAdd {
+  box?: [number, number, number, number] | null;
+  clear_old?: boolean;
+  frame: number;
+  labels?: (0 | 1)[] | null;
+  object_id: number;
+  points?: [number, number][] | null;
+  /**
+   * echoed in the ack/error/pong/sync.done
+   */
+  req?: number | string | null;
+  type: "prompt.add";
+}
+/**
+ * Set an object's mask on one frame (COCO compressed RLE at video size).
+ */
+export interface PromptMask {
+  frame: number;
+  object_id: number;
+  /**
+   * echoed in the ack/error/pong/sync.done
+   */
+  req?: number | string | null;
+  rle: RleIn;
+  type: "prompt.mask";
+}
+/**
+ * A client's RLE: checked to decode to exactly size[0] x size[1] pixels.
+ */
+export interface RleIn {
+  counts: string;
+  /**
+   * @minItems 2
+   * @maxItems 2
+   */
+  size: [number, number];
+}
+/**
+ * Track objects through the video from `frame` (default: the earliest prompted frame of
+ * the chosen objects). Extension: `object_ids` limits it to some objects; with `max_frames`
+ * it covers frames `[frame, frame + max_frames)` forward and/or `(frame - max_frames, frame]`
+ * backward. Propagations of other objects keep running alongside (each is a `job`); one
+ * already running on any of the same objects is superseded.
+ */
+export interface PropagateStart {
+  direction?: "forward" | "backward" | "both";
+  frame?: number | null;
+  max_frames?: number | null;
+  object_ids?: [number, ...number[]] | null;
+  /**
+   * echoed in the ack/error/pong/sync.done
+   */
+  req?: number | string | null;
+  type: "propagate.start";
+}
+/**
+ * Stop the sender's propagations of this video within one frame, or (extension) the
+ * propagation `job`, whoever started it.
+ */
+export interface PropagateCancel {
+  job?: number | null;
+  /**
+   * echoed in the ack/error/pong/sync.done
+   */
+  req?: number | string | null;
+  type: "propagate.cancel";
+}
+/**
+ * Replay every change with seq > since_seq, then `sync.done`.
+ */
+export interface Sync {
+  /**
+   * echoed in the ack/error/pong/sync.done
+   */
+  req?: number | string | null;
+  since_seq: number;
+  type: "sync";
+}
+/**
+ * Tell the room which frame (and object) you are looking at.
+ */
+export interface PresenceSet {
+  frame: number;
+  object_id?: number | null;
+  /**
+   * echoed in the ack/error/pong/sync.done
+   */
+  req?: number | string | null;
+  type: "presence";
+}
+export interface Ping {
+  /**
+   * echoed in the ack/error/pong/sync.done
+   */
+  req?: number | string | null;
+  type: "ping";
+}
+/**
+ * Sent once on connect, after joining the room: the snapshot the live stream continues.
+ * Extensions: `video`, `model` (the UI shows a banner when `random_weights`), `role`, `you`,
+ * `protocol` (the version: a client built for another one asks the user to reload).
+ */
+export interface SessionState {
+  model: ModelOut;
+  objects: ObjectOut[];
+  protocol?: number;
+  role: string;
+  seq: number;
+  type: "session.state";
+  users: UserPresence[];
+  video: VideoInfo;
+  you: string;
+}
+export interface ModelOut {
+  name: string;
+  random_weights: boolean;
+}
+export interface ObjectOut {
+  color: string;
+  id: number;
+  label: string | null;
+  name: string;
+  review_status: string;
+  seq: number;
+}
+export interface UserPresence {
+  frame: number | null;
+  object_id: number | null;
+  username: string;
+}
+export interface VideoInfo {
+  fps: number;
+  height: number;
+  id: number;
+  num_frames: number;
+  status: string;
+  width: number;
+}
+/**
+ * The message with this `req` was accepted. `seq` is the change's seq (for commands that
+ * make no change of their own: the video's current seq).
+ */
+export interface Ack {
+  /**
+   * client's request id, echoed in the reply
+   */
+  req: number | string;
+  seq: number;
+  type: "ack";
+}
+export interface ErrorMessage {
+  code:
+    | "bad_message"
+    | "too_large"
+    | "rate_limited"
+    | "forbidden"
+    | "out_of_range"
+    | "not_found"
+    | "unavailable"
+    | "internal";
+  message: string;
+  req?: (number | string) | null;
+  type: "error";
+}
+export interface ObjectEvent {
+  by: string | null;
+  object: ObjectOut;
+  seq: number;
+  type: "object.created" | "object.updated" | "object.deleted";
+}
+/**
+ * Masks of one frame. Every mask row stored gets a fresh seq, so `masks` of one
+ * propagation batch share a seq across frames.
+ */
+export interface Masks {
+  by: string | null;
+  frame: number;
+  masks: MaskOut[];
+  seq: number;
+  source: "prompt" | "propagation" | "import";
+  type: "masks";
+}
+export interface MaskOut {
+  object_id: number;
+  rle: Rle;
+  score: number | null;
+}
+export interface Rle {
+  counts: string;
+  /**
+   * @minItems 2
+   * @maxItems 2
+   */
+  size: [number, number];
+}
+/**
+ * Extension: a prompt was stored (before inference), so everyone can draw the clicks.
+ */
+export interface PromptAdded {
+  by: string | null;
+  prompt: PromptOut;
+  seq: number;
+  type: "prompt.added";
+}
+export interface PromptOut {
+  box?: number[] | null;
+  clear_old?: boolean;
+  frame: number;
+  kind: "point" | "box" | "mask";
+  labels?: number[] | null;
+  object_id: number;
+  points?: number[][] | null;
+}
+/**
+ * `job` (extension): which propagation, when several run on the video at once.
+ */
+export interface PropagationProgress {
+  by?: string | null;
+  done: number;
+  frame: number;
+  job?: number | null;
+  total: number;
+  type: "propagation.progress";
+}
+/**
+ * `job` (extension) as in propagation.progress. `reason` (extension): cancelled
+ * (propagate.cancel), superseded (a newer propagate.start on some of the same objects),
+ * failed, worker_lost (the inference worker died, reported within seconds by the servers'
+ * watchdog; what it stored is kept), or null. A propagate.cancel with nothing running is
+ * answered to its sender alone with cancelled, done 0 of 0.
+ */
+export interface PropagationDone {
+  by?: string | null;
+  cancelled: boolean;
+  done?: number;
+  job?: number | null;
+  reason?: ("cancelled" | "superseded" | "failed" | "worker_lost") | null;
+  total?: number;
+  type: "propagation.done";
+}
+export interface Presence {
+  type: "presence";
+  users: UserPresence[];
+}
+export interface Pong {
+  req?: (number | string) | null;
+  type: "pong";
+}
+export interface SyncDone {
+  req?: (number | string) | null;
+  seq: number;
+  type: "sync.done";
+}
