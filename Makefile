@@ -62,7 +62,7 @@ bench: setup
 	@for b in bench/bench_*.py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done
 
 weights: setup
-	$(BIN)/python -m inference.weights $(MODEL)
+	$(BIN)/python manage.py weights $(MODEL)  # into SAM2_WEIGHTS_DIR (default checkpoints/)
 
 clean:
 	rm -rf $(VENV) frontend/node_modules frontend/dist var

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 
 RANDOM_TINY = "random-tiny"
@@ -23,6 +22,7 @@ class EngineConfig:
     checkpoint: str | None = None
     device: str | None = None  # None: cuda when available, else cpu
     compile: bool = False  # torch.compile the image encoder (CUDA only)
+    torch_threads: int | None = None  # None: inference.threads picks (1 off the main thread)
 
     def __post_init__(self) -> None:
         if self.model not in MODEL_NAMES:
@@ -31,13 +31,5 @@ class EngineConfig:
             )
         if self.model == RANDOM_TINY and self.checkpoint:
             raise ValueError("random-tiny takes no checkpoint; pick a sam2.1_hiera_* model")
-
-    @classmethod
-    def from_env(cls, environ: os._Environ[str] | dict[str, str] | None = None) -> EngineConfig:
-        env = os.environ if environ is None else environ
-        return cls(
-            model=env.get("SAM2_MODEL", "").strip() or RANDOM_TINY,
-            checkpoint=env.get("SAM2_CHECKPOINT", "").strip() or None,
-            device=env.get("SAM2_DEVICE", "").strip() or None,
-            compile=env.get("SAM2_COMPILE", "").strip().lower() in ("1", "true", "yes", "on"),
-        )
+        if self.torch_threads is not None and self.torch_threads < 1:
+            raise ValueError(f"torch_threads must be >= 1, not {self.torch_threads}")

@@ -8,7 +8,8 @@ spin-waiting; with `torch.set_num_threads(1)` both take 14 ms. On a loaded 2-cor
 
 So: one thread off the main thread; on the main thread half the usable cores (1 on a
 2-core box), which leaves room for the web process, frame decoding and read-ahead.
-`SAM2_TORCH_THREADS` overrides both.
+A caller's explicit count (`EngineConfig.torch_threads`, from the `SAM2_TORCH_THREADS`
+setting) overrides both; the engine reads no environment itself.
 """
 
 from __future__ import annotations
@@ -27,19 +28,14 @@ def cpu_count() -> int:
 
 
 def recommended_threads(off_main_thread: bool | None = None) -> int:
-    env = os.environ.get("SAM2_TORCH_THREADS", "").strip()
-    if env:
-        n = int(env)
-        if n < 1:
-            raise ValueError("SAM2_TORCH_THREADS must be >= 1")
-        return n
     if off_main_thread is None:
         off_main_thread = threading.current_thread() is not threading.main_thread()
     return 1 if off_main_thread else max(1, cpu_count() // 2)
 
 
 def configure_torch_threads(n: int | None = None, off_main_thread: bool | None = None) -> int:
-    """Set torch's intra-op thread count (process-wide) and return it."""
+    """Set torch's intra-op thread count (process-wide) to n, or to the recommended count
+    when n is None, and return it."""
     n = recommended_threads(off_main_thread) if n is None else int(n)
     if n < 1:
         raise ValueError("thread count must be >= 1")

@@ -1,10 +1,11 @@
-"""Download Meta's public SAM 2.1 checkpoints: `python -m inference.weights sam2.1_hiera_tiny`."""
+"""Download Meta's public SAM 2.1 checkpoints: `python -m inference.weights sam2.1_hiera_tiny
+[--dir DIR]`. `make weights` runs `manage.py weights`, which passes the SAM2_WEIGHTS_DIR
+setting as the directory."""
 
 from __future__ import annotations
 
 import argparse
 import hashlib
-import os
 import shutil
 import sys
 import tempfile
@@ -14,7 +15,7 @@ from pathlib import Path
 from .config import REAL_MODELS
 
 BASE_URL = "https://dl.fbaipublicfiles.com/segment_anything_2/092824"
-DEFAULT_DIR = Path(os.environ.get("SAM2_WEIGHTS_DIR", "checkpoints"))
+DEFAULT_DIR = Path("checkpoints")
 
 
 def checkpoint_url(model: str) -> str:

@@ -37,9 +37,11 @@ INSTALLED_APPS = [
     "webapp.annotations",
     "webapp.realtime",
     "webapp.exports",
+    "webapp.review",
 ]
 
 MIDDLEWARE = [
+    "webapp.ops.middleware.OpsMiddleware",  # request id, log context, HTTP metrics
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -48,6 +50,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "webapp.db_outage.DatabaseUnavailableMiddleware",  # database down: 503, not 500
 ]
 
 ROOT_URLCONF = "webapp.urls"
@@ -146,8 +149,17 @@ STORAGES = {
             "OPTIONS": {
                 "bucket_name": _s3_bucket,
                 "endpoint_url": env("S3_ENDPOINT_URL") or None,
-                "access_key": env("S3_ACCESS_KEY_ID") or None,
-                "secret_key": env("S3_SECRET_ACCESS_KEY") or None,
+                # The usual AWS_* names (S3_* still read); unset = boto3's own chain
+                # (instance role, ~/.aws).
+                "access_key": env("AWS_ACCESS_KEY_ID") or env("S3_ACCESS_KEY_ID") or None,
+                "secret_key": (env("AWS_SECRET_ACCESS_KEY") or env("S3_SECRET_ACCESS_KEY")
+                               or None),
+                "region_name": env("S3_REGION") or None,
+                # Private objects; the app streams them after its permission check, so no
+                # object URL is ever handed out (docs/operations.md, "Object storage").
+                "default_acl": None,
+                "querystring_auth": True,
+                "file_overwrite": False,
             },
         }
         if _s3_bucket
@@ -197,6 +209,11 @@ SAM2_MODEL = env("SAM2_MODEL", "random-tiny")
 SAM2_CHECKPOINT = env("SAM2_CHECKPOINT")
 SAM2_DEVICE = env("SAM2_DEVICE")  # "" = auto (cuda when present)
 SAM2_COMPILE = envbool("SAM2_COMPILE", False)  # torch.compile the image encoder (CUDA only)
+# torch intra-op threads; 0 = the engine's choice (1 off the main thread, half the cores on it)
+SAM2_TORCH_THREADS = envint("SAM2_TORCH_THREADS", 0)
+if SAM2_TORCH_THREADS < 0:
+    raise ValueError(f"SAM2_TORCH_THREADS={SAM2_TORCH_THREADS} must be >= 0 (0 = automatic)")
+SAM2_WEIGHTS_DIR = env("SAM2_WEIGHTS_DIR", "checkpoints")  # where `make weights` saves checkpoints
 SESSION_BUDGET_MB = envint("SESSION_BUDGET_MB", 4096)
 SESSION_IDLE_TTL_S = envint("SESSION_IDLE_TTL_S", 1800)
 
@@ -291,11 +308,24 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
 SILENCED_SYSTEM_CHECKS = envlist("SILENCED_SYSTEM_CHECKS", "")
 
+# --- operations (docs/operations.md): logs, metrics, health ---------------------------
+LOG_FORMAT = env("LOG_FORMAT", "plain")  # plain | json (one JSON object a line, with ids)
+if LOG_FORMAT not in ("plain", "json"):
+    raise ValueError(f"LOG_FORMAT={LOG_FORMAT!r}: use plain or json")
+METRICS_TOKEN = env("METRICS_TOKEN")  # set: GET /metrics needs Authorization: Bearer <it>
+# Celery replaces the root logger's handlers unless told not to; JSON logs keep ours.
+CELERY_WORKER_HIJACK_ROOT_LOGGER = LOG_FORMAT != "json"
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "filters": {"ids": {"()": "webapp.ops.logs.ContextFilter"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s%(ids)s"},
+        "json": {"()": "webapp.ops.logs.JsonFormatter"},
+    },
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT,
+                             "filters": ["ids"]}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", "INFO")},
     "loggers": {"django.channels.server": {"level": "WARNING"}},
 }

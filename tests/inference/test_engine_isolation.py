@@ -29,11 +29,11 @@ def test_inference_imports_no_django():
 def test_thread_count_helper(monkeypatch):
     before = torch.get_num_threads()
     try:
-        monkeypatch.delenv("SAM2_TORCH_THREADS", raising=False)
+        # The engine reads no environment: the count comes from its caller (settings).
+        monkeypatch.setenv("SAM2_TORCH_THREADS", "3")
         assert recommended_threads(off_main_thread=True) == 1
         assert recommended_threads(off_main_thread=False) == max(1, len(os.sched_getaffinity(0)) // 2)
-        monkeypatch.setenv("SAM2_TORCH_THREADS", "3")
-        assert configure_torch_threads() == 3
+        assert configure_torch_threads(3) == 3
         assert torch.get_num_threads() == 3
         assert configure_torch_threads(1) == 1 and torch.get_num_threads() == 1
     finally:

@@ -56,16 +56,19 @@ def test_real_model_without_checkpoint_warns_loudly(caplog):
     assert "RANDOM WEIGHTS" in caplog.text
 
 
-def test_config_reads_env_and_rejects_unknown_models():
-    cfg = EngineConfig.from_env(
-        {"SAM2_MODEL": "sam2.1_hiera_large", "SAM2_CHECKPOINT": "/w/l.pt", "SAM2_DEVICE": "cpu"}
-    )
-    assert (cfg.model, cfg.checkpoint, cfg.device) == ("sam2.1_hiera_large", "/w/l.pt", "cpu")
-    assert EngineConfig.from_env({}).model == "random-tiny"
+def test_config_rejects_unknown_models_and_bad_values():
+    cfg = EngineConfig(model="sam2.1_hiera_large", checkpoint="/w/l.pt", device="cpu",
+                       torch_threads=2)
+    assert (cfg.model, cfg.checkpoint, cfg.device, cfg.torch_threads) == (
+        "sam2.1_hiera_large", "/w/l.pt", "cpu", 2)
+    assert EngineConfig().model == "random-tiny" and EngineConfig().torch_threads is None
+    assert not hasattr(EngineConfig, "from_env")  # settings are the one source
     with pytest.raises(ValueError, match="unknown SAM2_MODEL"):
         EngineConfig(model="sam3")
     with pytest.raises(ValueError):
         EngineConfig(model="random-tiny", checkpoint="/x.pt")
+    with pytest.raises(ValueError, match="torch_threads"):
+        EngineConfig(torch_threads=0)
 
 
 def test_clicks_do_not_warn_about_the_missing_extension(model, clip):

@@ -4,6 +4,7 @@ import os
 import subprocess
 import sys
 
+import pytest
 from django.conf import settings
 
 PROBE = r"""
@@ -39,6 +40,36 @@ def test_the_engine_config_comes_from_settings(settings):
 
     settings.SAM2_MODEL, settings.SAM2_CHECKPOINT = "sam2.1_hiera_tiny", "/models/t.pt"
     settings.SAM2_DEVICE, settings.SAM2_COMPILE = "cpu", True
+    settings.SAM2_TORCH_THREADS = 3
     cfg = engine_config()
-    assert (cfg.model, cfg.checkpoint, cfg.device, cfg.compile) == (
-        "sam2.1_hiera_tiny", "/models/t.pt", "cpu", True)
+    assert (cfg.model, cfg.checkpoint, cfg.device, cfg.compile, cfg.torch_threads) == (
+        "sam2.1_hiera_tiny", "/models/t.pt", "cpu", True, 3)
+    settings.SAM2_TORCH_THREADS = 0  # automatic: the engine picks by thread
+    assert engine_config().torch_threads is None
+
+
+@pytest.mark.parametrize("value", ["-1", "two"])
+def test_a_bad_torch_thread_count_fails_settings_loudly(tmp_path, value):
+    env = dict(os.environ, DJANGO_SETTINGS_MODULE="webapp.settings", SAM2_TORCH_THREADS=value,
+               MASKFLOW_VAR_DIR=str(tmp_path))
+    out = subprocess.run([sys.executable, "-c", "import django; django.setup()"],
+                         cwd=settings.BASE_DIR, env=env, capture_output=True, text=True,
+                         timeout=120)
+    assert out.returncode != 0 and "SAM2_TORCH_THREADS" in out.stderr, out.stderr[-2000:]
+
+
+def test_make_weights_downloads_into_the_settings_directory(settings, tmp_path, monkeypatch):
+    from django.core.management import call_command
+
+    from inference import weights
+
+    seen = {}
+
+    def fake_download(model, dest_dir, force=False):
+        seen.update(model=model, dest_dir=dest_dir)
+        return dest_dir / f"{model}.pt"
+
+    monkeypatch.setattr(weights, "download", fake_download)
+    settings.SAM2_WEIGHTS_DIR = str(tmp_path / "w")
+    call_command("weights", "sam2.1_hiera_tiny")
+    assert seen == {"model": "sam2.1_hiera_tiny", "dest_dir": tmp_path / "w"}

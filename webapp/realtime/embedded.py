@@ -9,7 +9,7 @@ from collections import deque
 
 from django.db import close_old_connections
 
-from webapp.realtime.runner import SLICE_FRAMES, Runner
+from webapp.realtime.runner import SLICE_FRAMES, Runner, engine_config
 
 log = logging.getLogger(__name__)
 
@@ -44,7 +44,7 @@ class InferenceThread(threading.Thread):
 
         # Off the main thread a second OpenMP team halves torch's speed unless it runs one
         # intra-op thread (DESIGN.md "threading trap"; bench/bench_realtime.py measures it).
-        configure_torch_threads(off_main_thread=True)
+        configure_torch_threads(engine_config().torch_threads, off_main_thread=True)
         self.runner = Runner(self.control, self.marks)
         while True:
             try:

@@ -21,6 +21,7 @@ from django.core.files.storage import default_storage
 from django.db import close_old_connections, connections
 
 from webapp.annotations.models import Object, Prompt
+from webapp.ops import metrics
 from webapp.realtime import events, sql, trace
 from webapp.videos.models import Video
 
@@ -41,7 +42,8 @@ def engine_config():
     from inference import EngineConfig
 
     return EngineConfig(model=settings.SAM2_MODEL, checkpoint=settings.SAM2_CHECKPOINT or None,
-                        device=settings.SAM2_DEVICE or None, compile=settings.SAM2_COMPILE)
+                        device=settings.SAM2_DEVICE or None, compile=settings.SAM2_COMPILE,
+                        torch_threads=settings.SAM2_TORCH_THREADS or None)
 
 
 def get_model():
@@ -123,6 +125,7 @@ class Runner:
         self._meta: dict[int, _Meta] = {}
         self._names: dict[int, str | None] = {}
         self.writer = Writer()
+        metrics.watch_sessions(self.store)
 
     def close_db(self) -> None:
         """Close this runner's database connections, the writer's included (tests)."""
@@ -233,6 +236,7 @@ class Runner:
         op, vid = cmd["op"], cmd.get("video_id")
         if op == "prompt":
             self.catch_up(vid, cmd["seq"], cmd.get("reply_to"))
+            metrics.click_answered(cmd)
         elif op == "delete":
             m = self._meta.get(vid)
             if m is not None and self.store.get(vid) is m.session:
@@ -256,11 +260,14 @@ class Runner:
     def propagate(self, job: dict, should_yield: Callable[[int], bool]) -> dict | None:
         """Run `job` until it ends, is cancelled, or `should_yield(frames_done_now)` says another
         command is waiting. Returns the continuation job in the last case, else None."""
+        done_before, t0 = job["done"], time.monotonic()
         try:
             return self._propagate(job, should_yield)
         except Exception:
             self._done(job, True, "failed")  # the room must not wait for it forever
             raise
+        finally:
+            metrics.propagated(job["done"] - done_before, time.monotonic() - t0)
 
     def _propagate(self, job: dict, should_yield: Callable[[int], bool]) -> dict | None:
         from inference import InvalidPrompt

@@ -14,7 +14,7 @@ from django.db import close_old_connections
 
 from webapp.env import env
 from webapp.realtime import dispatch, trace
-from webapp.realtime.runner import SLICE_FRAMES, Runner, get_model
+from webapp.realtime.runner import SLICE_FRAMES, Runner, engine_config, get_model
 from webapp.realtime.workers import HEARTBEAT_S, registry
 
 log = logging.getLogger(__name__)
@@ -77,7 +77,8 @@ def _on_ready(**_kwargs) -> None:
         return  # a cpu worker
     from inference import configure_torch_threads
 
-    configure_torch_threads(off_main_thread=False)  # --pool solo: tasks run on the main thread
+    # --pool solo: tasks run on the main thread
+    configure_torch_threads(engine_config().torch_threads, off_main_thread=False)
     get_model()  # load before announcing ourselves, so the first click is not a cold start
     threading.Thread(target=_heartbeat_loop, args=(name,), name="maskflow-heartbeat",
                      daemon=True).start()
