@@ -348,11 +348,6 @@ class Session:
             )
         return result
 
-    def prefetch(self, frames: Iterable[int]) -> None:
-        """Decode these frames in the background, e.g. the frame a user is looking at, so
-        that a click on it does not pay for JPEG decoding."""
-        self.frames.prefetch([f for f in frames if 0 <= f < self.frames.num_frames])
-
     def masks_on(self, frame: int) -> FrameResult:
         """The current masks on a frame, without running the model."""
         with self._lock:

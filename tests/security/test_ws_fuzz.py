@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+from typing import get_args
 
 import pytest
 from asgiref.sync import async_to_sync
@@ -21,7 +22,9 @@ from webapp.realtime import protocol as p
 pytestmark = pytest.mark.django_db(transaction=True)
 EXAMPLES = int(os.environ.get("WS_FUZZ_EXAMPLES", "25"))
 
-TYPES = sorted(p.EDIT_TYPES | {"sync", "presence", "ping", "nope", "", "session.state"})
+CLIENT_TYPES = {get_args(m.model_fields["type"].annotation)[0]
+                for m in get_args(get_args(p.ClientMessage)[0])}
+TYPES = sorted(CLIENT_TYPES | {"presence", "nope", "", "session.state"})
 ints = st.one_of(st.integers(-3, 30), st.integers(), st.sampled_from([10**30, -(10**30),
                                                                         2**63, 2**63 - 1]))
 floats = st.floats(allow_nan=True, allow_infinity=True)

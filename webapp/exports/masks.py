@@ -108,11 +108,6 @@ def index_map(rles: dict[int, Rle], height: int, width: int, *, fortran: bool = 
     return out
 
 
-def paint_disjoint(masks: dict[int, np.ndarray], height: int, width: int) -> np.ndarray:
-    """index_map for masks given as arrays."""
-    return index_map({n: encode(m) for n, m in masks.items()}, height, width)
-
-
 def davis_palette() -> list[int]:
     """The 256-colour palette of DAVIS and YouTube-VOS PNGs (the PASCAL VOC colour map):
     index 0 black, 1 (128,0,0), 2 (0,128,0), 3 (128,128,0), ..."""

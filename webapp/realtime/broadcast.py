@@ -56,7 +56,6 @@ class Broadcaster:
         self._publisher: RedisPublisher | None | bool = False  # False: not looked up yet
         self._loop: asyncio.AbstractEventLoop | None = None
         self._queue: asyncio.Queue | None = None
-        self._thread: threading.Thread | None = None
 
     def bind(self, loop: asyncio.AbstractEventLoop) -> None:
         """Use `loop` (call from inside it) for all sends from now on."""
@@ -80,8 +79,7 @@ class Broadcaster:
                 loop.call_soon(ready.set)
                 loop.run_forever()
 
-            self._thread = threading.Thread(target=run, name="maskflow-broadcast", daemon=True)
-            self._thread.start()
+            threading.Thread(target=run, name="maskflow-broadcast", daemon=True).start()
             ready.wait()
             self._loop = loop
             return loop, self._queue
@@ -134,15 +132,6 @@ class Broadcaster:
     def send(self, channel: str, event: dict) -> None:
         """Send `event` to one consumer (its channel name)."""
         self._put(("send", channel, {"type": EVENT_TYPE, "event": event}))
-
-    def flush(self, timeout: float = 5.0) -> None:
-        """Wait until everything queued so far was handed to the layer (own loop only)."""
-        if self._publisher:
-            return
-        loop, queue = self._ensure_loop()
-        if self._thread is None:
-            return
-        asyncio.run_coroutine_threadsafe(queue.join(), loop).result(timeout)
 
 
 _broadcaster = Broadcaster()

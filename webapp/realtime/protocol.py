@@ -206,8 +206,6 @@ ClientMessage = Annotated[
     Field(discriminator="type"),
 ]
 CLIENT_ADAPTER: TypeAdapter = TypeAdapter(ClientMessage)
-EDIT_TYPES = frozenset({"object.create", "object.update", "object.delete", "prompt.add",
-                        "prompt.mask", "propagate.start", "propagate.cancel"})
 
 
 # --- server -> client ---------------------------------------------------------------------
