@@ -29,6 +29,7 @@ class ExportFormat(models.TextChoices):
     SAV = "sav"
     YOLO = "yolo"
     MOTS = "mots"
+    CVAT = "cvat"  # CVAT for video 1.1 XML, polygon tracks
 
 
 class ImportFormat(models.TextChoices):
@@ -38,7 +39,7 @@ class ImportFormat(models.TextChoices):
     SAV = "sav"
     MOTS = "mots"
     YOLO = "yolo"
-    CVAT = "cvat"  # CVAT for video 1.1 XML (import only)
+    CVAT = "cvat"  # CVAT for video 1.1 XML
 
 
 PROGRESS_INTERVAL_S = 0.5

@@ -9,6 +9,7 @@ WRITERS = {
     "sav": sav.write,
     "yolo": yolo.write,
     "mots": mots.write,
+    "cvat": cvat.write,
 }
 
 READERS = {
