@@ -17,7 +17,6 @@ export interface ControllerOptions {
   client: ProtocolClient;
   store?: EditorStore;
   onError?: (message: string) => void;
-  onInfo?: (message: string) => void;
 }
 
 

@@ -17,13 +17,7 @@ import {
 } from "../api/types";
 import { ProgressBar, TopBar } from "../components/layout";
 import { useToast } from "../components/toasts";
-
-export function formatDuration(seconds: number): string {
-  if (!Number.isFinite(seconds) || seconds < 0) return "0:00";
-  const m = Math.floor(seconds / 60);
-  const s = Math.floor(seconds % 60);
-  return `${m}:${String(s).padStart(2, "0")}`;
-}
+import { formatDuration } from "../editor/time";
 
 export default function ProjectPage() {
   const { id } = useParams();

@@ -2,7 +2,7 @@
 // It tracks the last applied seq, reconnects with backoff, asks for `sync {since_seq}`
 // after a reconnect, and pairs `req` ids with `ack`/`error` replies.
 
-import type { ClientMessage, ErrorMessage, ServerMessage } from "./messages";
+import { CLOSE_REASONS, type ClientMessage, type ErrorMessage, type ServerMessage } from "./messages";
 import { isChange } from "./wire";
 
 /** The part of the browser WebSocket we use; tests pass a fake. */
@@ -66,7 +66,7 @@ export class ProtocolClient {
   state: ConnectionState = "connecting";
   /** Highest change seq applied; sent as `since_seq` after a reconnect. */
   lastSeq = 0;
-  /** Why the server closed us for good, when state is "failed". */
+  /** Why the server closed us for good, when state is "failed": its close code and reason. */
   failure: { code: number; reason: string } | null = null;
 
   private socket: SocketLike | null = null;
@@ -267,7 +267,8 @@ export class ProtocolClient {
     this.failPending("disconnected", "Connection lost before the server answered.");
     if (this.stopped) return;
     if (isFatal(code)) {
-      this.failure = { code, reason: reason || `closed with ${code}` };
+      // The server sends its code's reason (CLOSE_REASONS); the table covers a proxy that drops it.
+      this.failure = { code, reason: reason || CLOSE_REASONS[code] || `closed with ${code}` };
       this.setState("failed");
       return;
     }
@@ -284,11 +285,6 @@ export class ProtocolClient {
       this.reconnectTimer = null;
       this.open();
     }, Math.round(exp * jitter));
-  }
-
-  /** Delay the next retry would use (for the UI's "retrying in …"). */
-  get nextRetryDelayMs(): number {
-    return Math.min(this.opts.maxDelayMs, this.opts.baseDelayMs * 2 ** this.attempts);
   }
 
   /** Skip the backoff wait (the "Reconnect now" button). */

@@ -7,7 +7,9 @@ import type {
   PromptAdded,
   PropagateStart,
   ServerMessage,
+  SessionState,
 } from "./messages";
+import { PROTOCOL_VERSION } from "./messages";
 
 export type Direction = NonNullable<PropagateStart["direction"]>;
 export type ReviewStatus = NonNullable<ObjectUpdate["review_status"]>;
@@ -26,4 +28,9 @@ const CHANGE_TYPES: ReadonlySet<string> = new Set<ChangeMessage["type"]>([
 
 export function isChange(m: ServerMessage): m is ChangeMessage {
   return CHANGE_TYPES.has(m.type);
+}
+
+/** The server speaks another protocol version than this build: the page must be reloaded. */
+export function serverUpdated(state: SessionState): boolean {
+  return state.protocol !== undefined && state.protocol !== PROTOCOL_VERSION;
 }

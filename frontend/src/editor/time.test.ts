@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { formatTime, frameTime } from "./EditorPage";
+import { formatTime, frameTime } from "./time";
 
 describe("frame time", () => {
   it("formats minutes, seconds and milliseconds", () => {

@@ -1,0 +1,199 @@
+// The video editor: frame canvas with mask overlays, prompting, objects, propagation,
+// timeline and live collaboration over /ws/videos/{id}/. State lives in hooks (room,
+// playback, shortcuts, performance marks); this component lays the parts out.
+import { useCallback, useMemo, useState } from "react";
+import { can, type ModelInfo, type Project, type Role, type Video } from "../api/types";
+import { TopBar } from "../components/layout";
+import type { Direction } from "../protocol/wire";
+import { nextColor } from "./controller";
+import HelpOverlay from "./HelpOverlay";
+import { ConnectionNotices, RandomWeightsBanner } from "./Notices";
+import ObjectPanel from "./ObjectPanel";
+import { editableMask, fillHoles, maskToRle, removeSpecks, type Mask } from "./paint";
+import { PeoplePanel, RoomStatus } from "./Presence";
+import PropagatePanel from "./PropagatePanel";
+import Stage, { type Tool } from "./Stage";
+import Timeline from "./Timeline";
+import ToolRail from "./ToolRail";
+import Transport from "./Transport";
+import { usePerfMarks } from "./usePerfMarks";
+import { usePlayback } from "./usePlayback";
+import { useFrameMasks, useRoom, type Toast } from "./useRoom";
+import { useShortcuts } from "./useShortcuts";
+
+export default function Editor({ video, project, model, toast }: { video: Video; project: Project; model: ModelInfo | null; toast: Toast }) {
+  const W = video.width;
+  const H = video.height;
+  const N = video.num_frames;
+  const fps = video.fps > 0 ? video.fps : 25;
+  const { ctl, cache, store, version, joined, conn } = useRoom(video, toast);
+  const { frame, frameRef, setFrame, seek, playing, setPlaying } = usePlayback(N, fps, cache);
+  useFrameMasks(ctl, cache, video, { frame, frameRef, playing, fps, joined });
+  const onPainted = usePerfMarks(ctl, cache, frameRef);
+
+  const [opacity, setOpacity] = useState(0.5);
+  const [showPrompts, setShowPrompts] = useState(true);
+  const [help, setHelp] = useState(false);
+  const [newLabel, setNewLabel] = useState<string | null>(project.labels[0]?.name ?? null);
+  const [onlySelected, setOnlySelected] = useState(false);
+  // Hand tools: the tool, the brush radius (video pixels) and the clean-up size (pixels).
+  const [tool, setTool] = useState<Tool>("prompt");
+  const maxRadius = Math.max(8, Math.round(Math.max(W, H) / 4));
+  const [brushRadius, setBrushRadiusState] = useState(() => Math.max(2, Math.round(Math.max(W, H) / 80)));
+  const setBrushRadius = useCallback(
+    (r: number) => setBrushRadiusState(Math.max(1, Math.min(maxRadius, Math.round(r * 10) / 10))),
+    [maxRadius],
+  );
+  const [cleanSize, setCleanSize] = useState(() => Math.max(16, Math.round((W * H) / 2000)));
+
+  const selected = ctl.selected;
+  const role: Role | null = (store.role as Role | null) ?? project.role;
+  const canAnnotate = can(role, "annotate");
+  const canReview = can(role, "review");
+
+  const selectObject = useCallback((oid: number) => ctl.select(oid), [ctl]);
+  // A finished brush/eraser stroke or polygon: the object's whole new mask on that frame.
+  const onMaskEdit = useCallback(
+    (f: number, objectId: number | null, mask: Mask) => ctl.setMask(f, objectId, maskToRle(mask, H, W), newLabel),
+    [ctl, H, W, newLabel],
+  );
+  /** Fill holes / remove specks under `cleanSize` pixels on the selected object's frame. */
+  const cleanUp = useCallback(
+    (what: "holes" | "specks") => {
+      const id = ctl.selected;
+      const f = frameRef.current;
+      if (!canAnnotate || id === null) return;
+      const entry = store.masksAt(f)?.get(id);
+      if (!entry || entry.empty) {
+        toast("info", "The selected object has no mask on this frame.");
+        return;
+      }
+      const mask = editableMask(entry.rle, H, W);
+      const n = what === "holes" ? fillHoles(mask, H, W, cleanSize) : removeSpecks(mask, H, W, cleanSize);
+      if (n === 0) {
+        toast("info", what === "holes" ? `No holes of at most ${cleanSize} px.` : `No specks under ${cleanSize} px.`);
+        return;
+      }
+      void ctl.setMask(f, id, maskToRle(mask, H, W));
+      toast("success", what === "holes" ? `Filled ${n} px of holes.` : `Removed ${n} px of specks.`);
+    },
+    [ctl, store, H, W, cleanSize, canAnnotate, toast, frameRef],
+  );
+  const propagate = useCallback(
+    (direction: Direction) => {
+      if (!canAnnotate) return;
+      ctl.propagate(frameRef.current, direction, onlySelected);
+    },
+    [ctl, canAnnotate, onlySelected, frameRef],
+  );
+  useShortcuts({
+    ctl, numFrames: N, frameRef, setFrame, setPlaying, canAnnotate, newLabel, propagate,
+    help, setHelp, setTool, brushRadius, setBrushRadius, setOpacity, toast,
+  });
+
+  // Stable between store changes, so memoised children skip playhead-only renders.
+  const objects = useMemo(() => store.sortedObjects(), [store, version]); // eslint-disable-line react-hooks/exhaustive-deps
+  const maskCounts = new Map<number, number>();
+  for (const [oid, t] of store.tracks) maskCounts.set(oid, t.maskFrames.size);
+  const prop = store.propagation;
+  const randomWeights = store.model?.random_weights ?? model?.random_weights ?? false;
+
+  return (
+    <div className="editor" data-role={role ?? ""} data-connection={conn}>
+      <TopBar
+        crumbs={[
+          { label: "Projects", to: "/" },
+          { label: project.name, to: `/projects/${project.id}` },
+          { label: video.name },
+        ]}
+      >
+        <RoomStatus ctl={ctl} conn={conn} onHelp={() => setHelp(true)} />
+      </TopBar>
+      {randomWeights && <RandomWeightsBanner name={store.model?.name ?? model?.model ?? "SAM 2"} />}
+      <ConnectionNotices client={ctl.client} conn={conn} />
+      <div className="editor-body">
+        <ToolRail
+          ctl={ctl}
+          frame={frame}
+          canAnnotate={canAnnotate}
+          role={role}
+          tool={tool}
+          setTool={setTool}
+          brushRadius={brushRadius}
+          maxRadius={maxRadius}
+          setBrushRadius={setBrushRadius}
+          cleanSize={cleanSize}
+          setCleanSize={setCleanSize}
+          cleanUp={cleanUp}
+          opacity={opacity}
+          setOpacity={setOpacity}
+          showPrompts={showPrompts}
+          setShowPrompts={setShowPrompts}
+          onHelp={() => setHelp(true)}
+        />
+        <Stage
+          width={W}
+          height={H}
+          frame={frame}
+          cache={cache}
+          store={store}
+          version={version}
+          selected={selected}
+          opacity={opacity}
+          showPrompts={showPrompts}
+          editable={canAnnotate && (conn === "open" || conn === "syncing")}
+          onClick={(x, y, label) => ctl.click(frame, x, y, label, newLabel)}
+          onBox={(x0, y0, x1, y1) => ctl.box(frame, x0, y0, x1, y1, newLabel)}
+          onPainted={onPainted}
+          tool={canAnnotate ? tool : "prompt"}
+          brushRadius={brushRadius}
+          onBrushRadius={setBrushRadius}
+          onMaskEdit={onMaskEdit}
+          newColor={nextColor(objects.map((o) => o.color))}
+        />
+        <aside className="sidebar">
+          <ObjectPanel
+            objects={objects}
+            labels={project.labels}
+            selected={selected}
+            hidden={store.hidden}
+            frameMasks={store.masksAt(frame)}
+            maskCounts={maskCounts}
+            canAnnotate={canAnnotate}
+            canReview={canReview}
+            newLabel={newLabel}
+            setNewLabel={setNewLabel}
+            ctl={ctl}
+            onToggleHidden={(oid) => store.setHidden(oid, !store.hidden.has(oid))}
+          />
+          <PropagatePanel ctl={ctl} canAnnotate={canAnnotate} onlySelected={onlySelected} setOnlySelected={setOnlySelected} propagate={propagate} />
+          <PeoplePanel ctl={ctl} onSeek={setFrame} />
+        </aside>
+      </div>
+      <Transport
+        frame={frame}
+        numFrames={N}
+        fps={fps}
+        timestamps={video.timestamps}
+        playing={playing}
+        setPlaying={setPlaying}
+        setFrame={setFrame}
+        seek={seek}
+      />
+      <Timeline
+        numFrames={N}
+        frame={frame}
+        objects={objects}
+        tracks={store.tracks}
+        selected={selected}
+        users={store.users}
+        you={store.you}
+        version={version}
+        propagatingFrame={prop?.running ? prop.frame : null}
+        onSeek={seek}
+        onSelect={selectObject}
+      />
+      {help && <HelpOverlay onClose={() => setHelp(false)} />}
+    </div>
+  );
+}
