@@ -218,13 +218,15 @@ async def test_a_non_member_and_an_anonymous_client_are_closed(room):
     video, users = room
     comm = WebsocketCommunicator(application, f"/ws/videos/{video.pk}/")
     await comm.connect()
-    assert (await comm.receive_output(timeout=5))["code"] == 4401
+    closed = await comm.receive_output(timeout=5)
+    assert (closed["code"], closed["reason"]) == (4401, p.CLOSE_REASONS[4401])
     comm, _ = None, None
     token = await db(lambda: Token.objects.get_or_create(user=users["outsider"])[0].key)
     comm = WebsocketCommunicator(application, f"/ws/videos/{video.pk}/",
                                  headers=[(b"authorization", f"Token {token}".encode())])
     await comm.connect()
-    assert (await comm.receive_output(timeout=5))["code"] == 4404
+    closed = await comm.receive_output(timeout=5)
+    assert (closed["code"], closed["reason"]) == (4404, p.CLOSE_REASONS[4404])
 
 
 async def test_presence_is_shared_and_cleaned_up_on_disconnect(room):

@@ -9,6 +9,7 @@ from rest_framework.authtoken.models import Token
 from tests.realtime.conftest import make_ready_video
 from tests.realtime.test_consumer import connect, db, prompted_object, recv_until, request
 from webapp.asgi import application
+from webapp.realtime.protocol import CLOSE_REASONS
 from webapp.projects.models import Membership
 from webapp.realtime import dispatch
 
@@ -28,6 +29,7 @@ async def _closed_with(comm, code: int, timeout: float = 10) -> dict | None:
         out = await comm.receive_output(timeout)
         if out["type"] == "websocket.close":
             assert out.get("code") == code, out
+            assert out.get("reason") == CLOSE_REASONS[code], out
             return last_error
         if out["type"] == "websocket.send" and '"error"' in (out.get("text") or ""):
             import json

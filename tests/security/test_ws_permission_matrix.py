@@ -11,6 +11,7 @@ from tests.realtime.test_consumer import db, recv_until, request
 from tests.security.test_ws_fuzz import RLE
 from webapp.annotations.models import Object
 from webapp.asgi import application
+from webapp.realtime.protocol import CLOSE_REASONS
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -78,7 +79,8 @@ async def test_each_role_may_send_exactly_what_the_table_allows(project_with_rol
     if role == "outsider":  # not a member: the handshake is closed, nothing is sent
         assert ok
         out = await comm.receive_output(5)
-        assert out == {"type": "websocket.close", "code": 4404}, out
+        assert out == {"type": "websocket.close", "code": 4404,
+                       "reason": CLOSE_REASONS[4404]}, out
         return
     state = await comm.receive_json_from(10)
     assert state["type"] == "session.state" and state["role"] == role

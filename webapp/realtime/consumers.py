@@ -39,18 +39,18 @@ class VideoConsumer(AsyncWebsocketConsumer):
         user = self.scope.get("user")
         await self.accept()
         if user is None or not user.is_authenticated:
-            await self.close(code=4401)
+            await self.close_with(4401)
             return
         found = await database_sync_to_async(self._load)(user)
         if found is None:
-            await self.close(code=4404)
+            await self.close_with(4404)
             return
         self.video, self.role = found
         try:
             limits.open_socket(user.pk, user.username)
         except p.Refusal as exc:
             await self.error(exc.code, exc.message)
-            await self.close(code=CLOSE_TOO_MANY)
+            await self.close_with(CLOSE_TOO_MANY)
             return
         self.counted = True
         self.actor = Actor(user.pk, user.username)
@@ -79,6 +79,10 @@ class VideoConsumer(AsyncWebsocketConsumer):
             watchdog.watch(self.video_id, +1)
         else:
             dispatch.inference_thread().put({"op": "warm"})  # load the model before the click
+
+    async def close_with(self, code: int) -> None:
+        """Close with an app code and its one reason from protocol.CLOSE_REASONS."""
+        await self.close(code=code, reason=p.close_reason(code))
 
     def _load(self, user):
         return actions.room_access(user.pk, self.video_id, user.is_superuser)
@@ -125,7 +129,7 @@ class VideoConsumer(AsyncWebsocketConsumer):
             self.role = role
             return True
         await self.error("forbidden", "your access to this project was removed")
-        await self.close(code=CLOSE_FORBIDDEN)
+        await self.close_with(CLOSE_FORBIDDEN)
         await self.disconnect(CLOSE_FORBIDDEN)  # leave the room now: no event reaches us
         return False
 
