@@ -14,6 +14,7 @@ urlpatterns = [
     path("api/", include("webapp.videos.urls")),
     path("api/", include("webapp.annotations.urls")),
     path("api/", include("webapp.exports.urls")),
+    path("api/", include("webapp.review.urls")),
     re_path(r"^(?:login|projects/\d+|videos/\d+)?/?$", spa_index, name="spa"),
 ]
 

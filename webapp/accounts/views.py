@@ -10,7 +10,7 @@ from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.views.decorators.csrf import ensure_csrf_cookie
 from django.utils.decorators import method_decorator
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import permissions, serializers, status
 from rest_framework.authentication import SessionAuthentication
 from rest_framework.authtoken.models import Token
@@ -19,6 +19,8 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from webapp.accounts.auth import fresh_token
+from webapp.review.serializers import UserHitSerializer
+from webapp.review.team import search_users
 from webapp.accounts.fields import StrictCharField, StrictEmailField, StrictRegexField
 from webapp.accounts.throttle import (
     check_login_allowed,
@@ -145,7 +147,19 @@ class MeView(APIView):
 
 
 class UsersView(APIView):
-    permission_classes = [permissions.IsAdminUser]
+    def get_permissions(self):
+        # GET (search) is for staff and project owners/admins, checked in search_users.
+        if self.request.method == "GET":
+            return [permissions.IsAuthenticated()]
+        return [permissions.IsAdminUser()]
+
+    @extend_schema(
+        parameters=[OpenApiParameter("q", str, required=True, description="part of a username")],
+        responses={200: UserHitSerializer(many=True)},
+        description="Autocomplete: up to 20 active users whose username contains q (those "
+                    "starting with it first); staff and project owners/admins only; no emails.")
+    def get(self, request):
+        return Response(search_users(request.user, request.query_params.get("q")))
 
     @extend_schema(request=NewUserSerializer, responses={201: UserSerializer})
     def post(self, request):

@@ -18,6 +18,7 @@ from webapp.realtime import dispatch, sql, trace
 from webapp.realtime import protocol as p
 from webapp.realtime.events import (done_event, emit, object_event, prompt_added_event,
                                     reply)
+from webapp.review import history
 from webapp.videos.models import Video, VideoStatus
 
 
@@ -143,11 +144,13 @@ def update_object(actor: Actor, video_id: int, msg: p.ObjectUpdate) -> int:
             raise ActionError("forbidden", f"your role ({role}) may not reopen a reviewed object")
         if label is not False:
             obj.label = label
+        previous = obj.review_status
         for key, value in changes.items():
             if value is not None:
                 setattr(obj, key, value)
         obj.seq = seq
         obj.save()
+        history.status_changed(obj, previous, actor.user_id)
         emit(video.pk, object_event("object.updated", obj, actor.username))
     return obj.seq
 
@@ -268,6 +271,7 @@ def start_propagation(actor: Actor, video_id: int, msg: p.PropagateStart,
         "user_id": actor.user_id, "by": actor.username, "reply_to": reply_to,
     }
     ctl.set_active(video.pk, gen, job, worker)  # queued counts as running
+    history.propagation_started(video.pk, actor.user_id, frame, msg.direction, targets)
     dispatch.submit(job, worker)
     return seq
 

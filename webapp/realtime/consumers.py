@@ -126,7 +126,9 @@ class VideoConsumer(AsyncWebsocketConsumer):
             self.actor.user_id, self.video.project_id, self.is_superuser)
         self.role_checked = time.monotonic()
         if role is not None:
-            self.role = role
+            changed, self.role = role != self.role, role
+            if changed:  # the editor shows or hides its tools
+                await self.send_msg(p.wire.AccessChanged(role=role))
             return True
         await self.error("forbidden", "your access to this project was removed")
         await self.close_with(CLOSE_FORBIDDEN)

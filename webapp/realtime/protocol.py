@@ -14,6 +14,8 @@ from typing import Annotated, Any, Literal, Union
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, model_validator
 
+from webapp.review import wire
+
 PROTOCOL_VERSION = 1
 MAX_MESSAGE_BYTES = 256 * 1024  # a full-frame mask RLE of a 4K frame fits easily
 MAX_POINTS = 64
@@ -361,9 +363,11 @@ class SyncDone(Msg):
     req: Req | None = None
 
 
+# The team workflow's events live in webapp/review/wire.py (pydantic only).
 ServerMessage = Annotated[
     Union[SessionState, Ack, Error, ObjectEvent, Masks, PromptAdded, PropagationProgress,
-          PropagationDone, Presence, Pong, SyncDone],
+          PropagationDone, Presence, Pong, SyncDone, wire.VideoUpdated, wire.CommentEvent,
+          wire.Flags, wire.AccessChanged],
     Field(discriminator="type"),
 ]
 SERVER_ADAPTER: TypeAdapter = TypeAdapter(ServerMessage)

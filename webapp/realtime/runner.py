@@ -23,6 +23,7 @@ from django.db import close_old_connections, connections
 from webapp.annotations.models import Object, Prompt
 from webapp.ops import metrics
 from webapp.realtime import events, sql, trace
+from webapp.review import flagstore
 from webapp.videos.models import Video
 
 log = logging.getLogger(__name__)
@@ -229,6 +230,7 @@ class Runner:
             if batch:
                 # Outside a transaction (as the runner always is) this sends now.
                 events.emit_many(video_id, batch)
+                flagstore.masks_stored(video_id, seq, stored)  # re-score the neighbourhood
         return last
 
     # -- commands ------------------------------------------------------------------------

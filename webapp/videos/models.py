@@ -20,6 +20,12 @@ class SourceKind(models.TextChoices):
     IMAGE = "image"  # one JPEG/PNG: a one-frame item
 
 
+class Stage(models.TextChoices):
+    ANNOTATE = "annotate"
+    REVIEW = "review"
+    DONE = "done"
+
+
 class Video(models.Model):
     project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="videos")
     name = models.CharField(max_length=255)
@@ -55,6 +61,12 @@ class Video(models.Model):
     # worker began decoding.
     queued_at = models.DateTimeField(null=True, blank=True)
     started_at = models.DateTimeField(null=True, blank=True)
+    # Team workflow (webapp.review.assign): who annotates, who reviews, and where it stands.
+    assignee = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                                 on_delete=models.SET_NULL, related_name="assigned_videos")
+    reviewer = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                                 on_delete=models.SET_NULL, related_name="reviewing_videos")
+    stage = models.CharField(max_length=16, choices=Stage.choices, default=Stage.ANNOTATE)
 
     class Meta:
         ordering = ["-created_at", "-id"]

@@ -7,11 +7,16 @@ from webapp.videos.models import Video
 
 
 class VideoSerializer(StrictModelSerializer):  # strict: {"name": 0} is a 400, not "0"
+    # The team workflow (webapp.review.assign): usernames or null, and the stage.
+    assignee = serializers.CharField(source="assignee.username", default=None, read_only=True)
+    reviewer = serializers.CharField(source="reviewer.username", default=None, read_only=True)
+
     class Meta:
         model = Video
         fields = [
             "id", "project", "name", "status", "progress", "error", "warning", "num_frames",
-            "fps", "width", "height", "duration", "size_bytes", "created_at",
+            "fps", "width", "height", "duration", "size_bytes", "created_at", "assignee",
+            "reviewer", "stage",
         ]
         read_only_fields = [f for f in fields if f != "name"]
 

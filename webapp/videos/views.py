@@ -15,6 +15,7 @@ from rest_framework.views import APIView
 
 from webapp import jobs
 from webapp.projects.access import project_for, video_for
+from webapp.review.assign import VideoPatchSerializer, patch_video
 from webapp.videos import queue
 from webapp.videos.images import IMAGE_EXT
 from webapp.videos.ingest import IngestError, probe_file
@@ -65,7 +66,7 @@ class ProjectVideosView(generics.ListAPIView):
 
     def get_queryset(self):
         project, _ = project_for(self.request.user, self.kwargs["project_id"])
-        return project.videos.all()
+        return project.videos.select_related("assignee", "reviewer")
 
     def list(self, request, *args, **kwargs):
         queue.refresh(self.get_queryset().filter(status=VideoStatus.PROCESSING))
@@ -128,13 +129,11 @@ class VideoDetailView(APIView):
         queue.refresh([video])
         return Response(VideoDetailSerializer(video).data)
 
-    @extend_schema(request=VideoSerializer, responses={200: VideoSerializer})
+    @extend_schema(request=VideoPatchSerializer, responses={200: VideoSerializer})
     def patch(self, request, video_id):
-        video, _ = video_for(request.user, video_id, "manage")
-        ser = VideoSerializer(video, data=request.data, partial=True)
-        ser.is_valid(raise_exception=True)
-        ser.save()
-        return Response(ser.data)
+        """Rename (manage), assign (manage) or move the stage (see webapp.review.assign)."""
+        video, role = video_for(request.user, video_id)
+        return Response(VideoSerializer(patch_video(request.user, role, video, request.data)).data)
 
     @extend_schema(responses={204: None})
     def delete(self, request, video_id):
