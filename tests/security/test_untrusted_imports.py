@@ -209,3 +209,116 @@ def test_malformed_evaluation_selectors_are_a_precise_400(selector, message, mak
     assert r.status_code == 400, r.content
     assert r.json()["detail"] == message
     assert not Evaluation.objects.exists()
+
+
+# ---------------------------------------------------------------- MOTS, YOLO and CVAT readers
+def _mots_txt(rows: bytes = b"0 1001 1 48 64 PPYo0\n") -> dict:
+    return {"instances_txt/0000.txt": rows}
+
+
+def _yolo() -> dict:
+    return {"data.yaml": b"train: images/train\nnames: {0: disc}\n",
+            "labels/train/00000.txt": b"0 0.1 0.1 0.5 0.1 0.5 0.5\n"}
+
+
+def _cvat(body: bytes = b"") -> dict:
+    return {"annotations.xml": b'<?xml version="1.0"?><annotations><version>1.1</version>'
+            + body + b"</annotations>"}
+
+
+NEW_READERS = [("mots", _mots_txt), ("yolo", _yolo), ("cvat", _cvat)]
+
+
+@pytest.mark.parametrize("fmt,entries", NEW_READERS)
+@pytest.mark.parametrize("evil", ["../../etc/cron.d/x", "/etc/passwd", "a/../../b.txt"])
+def test_zip_slip_is_refused_for_the_new_readers(fmt, entries, evil, make_video, annotator):
+    video = make_video()
+    r = post(annotator, video, zipped({**entries(), evil: b"x"}), fmt, "x.zip")
+    assert r.status_code == 400 and "refused archive entry" in r.json()["detail"]
+    assert not ImportJob.objects.exists()
+
+
+@pytest.mark.parametrize("fmt,entries", NEW_READERS)
+def test_a_zip_bomb_is_refused_for_the_new_readers(fmt, entries, make_video, annotator,
+                                                   settings):
+    settings.IMPORT_MAX_EXPANDED_MB = 1
+    video = make_video()
+    name = {"mots": "instances_txt/0001.txt", "yolo": "labels/train/00001.txt",
+            "cvat": "more.xml"}[fmt]
+    data = zipped({**entries(), name: b"0" * (3 * 1024 * 1024)})
+    assert len(data) < 64 * 1024
+    r = post(annotator, video, data, fmt, "x.zip")
+    assert r.status_code == 400 and "expands to more than 1 MB" in r.json()["detail"]
+
+
+@pytest.mark.parametrize("fmt,name", [("mots", "instances_txt/0000.txt"),
+                                      ("yolo", "labels/train/00000.txt"),
+                                      ("cvat", "annotations.xml")])
+def test_a_text_document_over_the_document_cap_fails_before_parsing(fmt, name, make_video,
+                                                                    annotator, settings):
+    """MOTS/YOLO txt and CVAT XML are read under IMPORT_MAX_JSON_MB, like JSON: a 2 MB file
+    (a few KB zipped) is refused with a cap of 1 MB, never parsed."""
+    settings.IMPORT_MAX_JSON_MB = 1
+    video = make_video()
+    entries = {"mots": _mots_txt, "yolo": _yolo, "cvat": _cvat}[fmt]()
+    entries[name] = entries[name] + b" " * (2 * 1024 * 1024)
+    job = imported(annotator, video, zipped(entries), fmt, "x.zip")
+    assert job.status == "failed"
+    assert job.error == f"{name} is larger than the import limit", job.error
+    assert not Object.objects.filter(video=video).exists()
+
+
+@pytest.mark.parametrize("doc", [
+    # Billion laughs: entities that expand exponentially.
+    b'<?xml version="1.0"?><!DOCTYPE a [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;'
+    b'&a;&a;&a;&a;&a;"><!ENTITY c "&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;">]><annotations>&c;'
+    b"</annotations>",
+    # An external entity (file disclosure), behind 100 KB of comment.
+    b'<?xml version="1.0"?><!--' + b"x" * 100_000 + b'--><!DOCTYPE a [<!ENTITY e SYSTEM '
+    b'"file:///etc/passwd">]><annotations><meta>&e;</meta></annotations>',
+    # An external DTD with no entity in sight.
+    b'<?xml version="1.0"?><!--' + b"x" * 100_000 + b'--><!DOCTYPE annotations SYSTEM '
+    b'"http://example.com/evil.dtd"><annotations/>',
+    # A parameter entity.
+    b'<?xml version="1.0"?><!DOCTYPE a [<!ENTITY % p SYSTEM "file:///etc/passwd">%p;]>'
+    b"<annotations/>",
+])
+def test_cvat_xml_with_a_doctype_or_entities_is_refused_wherever_it_stands(doc, make_video,
+                                                                           annotator):
+    video = make_video()
+    job = imported(annotator, video, zipped({"annotations.xml": doc}), "cvat", "x.zip")
+    assert job.status == "failed"
+    assert job.error == "annotations.xml: a DOCTYPE or entity declaration is not accepted"
+    assert not Object.objects.filter(video=video).exists()
+
+
+def test_a_mots_png_over_the_video_size_is_refused_before_decoding(make_video, annotator):
+    """A 144 Mpixel id picture (under Pillow's own bomb guard) that zips small: refused from
+    its header (its size is not the video's), never decoded."""
+    video = make_video(num_frames=2)
+    data = zipped({"instances/0000/000000.png": _png_header_bomb(12000, 12000)})
+    assert len(data) < 1024 * 1024
+    job = imported(annotator, video, data, "mots", "m.zip")
+    assert job.status == "failed"
+    assert job.error == ("instances/0000/000000.png: image is 12000x12000 but the video is "
+                         "64x48"), job.error
+    assert not Object.objects.filter(video=video).exists()
+
+
+@pytest.mark.parametrize("fmt,entries,error", [
+    ("mots", _mots_txt(b"0 1001 1 100000 100000 PPYo0\n"), "mask size"),
+    ("mots", _mots_txt(b"0 1001 1 48 64\n"), "instances_txt/0000.txt"),
+    ("yolo", {**_yolo(), "labels/train/00000.txt": b"0 nan 0.1 0.5 0.1 0.5 0.5\n"},
+     "labels/train/00000.txt"),
+    ("yolo", {**_yolo(), "labels/train/00000.txt": b"0 0.1 0.1\n"}, "labels/train/00000.txt"),
+    ("cvat", _cvat(b'<track id="0" label="disc"><mask frame="0" outside="0" keyframe="1" '
+                   b'rle="999999999" left="0" top="0" width="64" height="48"/></track>'),
+     "rle runs must add up"),
+])
+def test_malformed_rows_of_the_new_readers_fail_the_job_precisely(fmt, entries, error,
+                                                                  make_video, annotator):
+    video = make_video()
+    job = imported(annotator, video, zipped(entries), fmt, "x.zip")
+    assert job.status == "failed" and error in job.error, job.error
+    assert "internal error" not in job.error
+    assert not Object.objects.filter(video=video).exists()

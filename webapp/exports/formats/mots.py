@@ -227,7 +227,7 @@ class MotsReader(Reader):
 
     def _txt_rows(self):
         name = self.seqs[self.seq]
-        data = self.archive.read(name).decode("ascii", "replace")
+        data = self.archive.read(name, self.archive.max_json).decode("ascii", "replace")
         h, w = self.video.height, self.video.width
         rows = []
         for i, line in enumerate(data.splitlines(), start=1):

@@ -182,7 +182,7 @@ class YoloReader(Reader):
 
     def _frame_rows(self, name: str):
         h, w = self.video.height, self.video.width
-        text = self.archive.read(name).decode("ascii", "replace")
+        text = self.archive.read(name, self.archive.max_json).decode("ascii", "replace")
         out = []
         for i, line in enumerate(text.splitlines(), start=1):
             fields = line.split()
