@@ -70,13 +70,17 @@ def services_up() -> bool:
 
 class Stack:
     def __init__(self, tmp: Path, workers: int = 2, users=None, videos=None, env=None,
-                 embedded: bool = False, sqlite: bool = False, cpu_workers: int = 0):
+                 embedded: bool = False, sqlite: bool = False, cpu_workers: int = 0,
+                 redis_port: int = 6379, pg_port: int = 5432):
         self.tmp = tmp
+        self.redis_port = redis_port  # tests/ops runs its own Redis and Postgres
+        self.pg_admin = f"postgresql://postgres@127.0.0.1:{pg_port}/postgres"
         self.tag = uuid.uuid4().hex[:8]
         self.db_name = f"mf_stack_{self.tag}"
         self.redis_db = 8 + int(self.tag, 16) % 8
         self.prefix = f"mft{self.tag}"
         self.port = free_port()
+        self.ports = [self.port]  # one per web server (start_server)
         self.procs: list[subprocess.Popen] = []
         self.workers: list[subprocess.Popen] = []
         self.cpu_workers: list[subprocess.Popen] = []
@@ -88,8 +92,8 @@ class Stack:
             os.environ,
             LOG_LEVEL="WARNING",
             DJANGO_SETTINGS_MODULE="webapp.settings",
-            DATABASE_URL=f"postgres://postgres@127.0.0.1:5432/{self.db_name}",
-            REDIS_URL=f"redis://127.0.0.1:6379/{self.redis_db}",
+            DATABASE_URL=f"postgres://postgres@127.0.0.1:{pg_port}/{self.db_name}",
+            REDIS_URL=f"redis://127.0.0.1:{redis_port}/{self.redis_db}",
             REALTIME_PREFIX=self.prefix,
             REALTIME_WORKER_STALE_S="1.5",
             MEDIA_ROOT=str(tmp / "media"),
@@ -121,7 +125,8 @@ class Stack:
     def redis(self):
         import redis
 
-        return redis.Redis(host="127.0.0.1", port=6379, db=self.redis_db, decode_responses=True)
+        return redis.Redis(host="127.0.0.1", port=self.redis_port, db=self.redis_db,
+                           decode_responses=True)
 
     def _run(self, *args, env=None, **kw):
         return subprocess.run([PY, *args], cwd=ROOT, env=dict(self.env, **(env or {})), check=True,
@@ -138,8 +143,7 @@ class Stack:
         import psycopg
 
         if not self.sqlite:
-            with psycopg.connect("postgresql://postgres@127.0.0.1:5432/postgres",
-                                 autocommit=True) as conn:
+            with psycopg.connect(self.pg_admin, autocommit=True) as conn:
                 conn.execute(f'CREATE DATABASE "{self.db_name}"')
         if not self.embedded:
             self.redis().flushdb()
@@ -149,9 +153,7 @@ class Stack:
         info = json.loads(out[out.index("STACK") + 5:])
         self.tokens, self.video_ids = info["tokens"], {k: int(v) for k, v in info["videos"].items()}
         self.project_id = info["project"]
-        self._spawn(["-m", "uvicorn", "webapp.asgi:application", "--host", "127.0.0.1",
-                     "--port", str(self.port), "--ws", "websockets", "--no-access-log"],
-                    "server.log")
+        self.servers = [self.start_server(self.port, "server.log")]
         for i in range(self.n_workers):
             self.add_worker()
         for i in range(self.n_cpu_workers):
@@ -160,6 +162,12 @@ class Stack:
             self.wait_workers(self.n_workers)
         self._wait_http()
         return self
+
+    def start_server(self, port: int, log_name: str) -> subprocess.Popen:
+        """A uvicorn web server on `port`, as `make serve` starts it."""
+        return self._spawn(["-m", "uvicorn", "webapp.asgi:application", "--host", "127.0.0.1",
+                            "--port", str(port), "--ws", "websockets", "--no-access-log"],
+                           log_name)
 
     def add_worker(self) -> subprocess.Popen:
         w = self._spawn(["-m", "webapp.realtime.worker"], f"worker{len(self.workers)}.log")
@@ -246,8 +254,7 @@ class Stack:
             return
         import psycopg
 
-        with psycopg.connect("postgresql://postgres@127.0.0.1:5432/postgres",
-                             autocommit=True) as conn:
+        with psycopg.connect(self.pg_admin, autocommit=True) as conn:
             conn.execute(f'DROP DATABASE IF EXISTS "{self.db_name}" WITH (FORCE)')
 
 
@@ -273,12 +280,13 @@ class Client:
         self._req = 0
 
     @classmethod
-    async def connect(cls, stack: Stack, video_id: int, user: str, origin: str | None = None):
+    async def connect(cls, stack: Stack, video_id: int, user: str, origin: str | None = None,
+                      port: int | None = None):
         from websockets.asyncio.client import connect
 
         self = cls(user)
         headers = [("Authorization", f"Token {stack.tokens[user]}")]
-        self.ws = await connect(f"ws://127.0.0.1:{stack.port}/ws/videos/{video_id}/",
+        self.ws = await connect(f"ws://127.0.0.1:{port or stack.port}/ws/videos/{video_id}/",
                                 additional_headers=headers, origin=origin, open_timeout=20,
                                 max_size=2**24, proxy=None, ping_interval=None)
         self._task = asyncio.ensure_future(self._reader())
