@@ -145,7 +145,7 @@ def threading_trap(jpegs):
     return res
 
 
-# Stages of one click (webapp/realtime/trace.py marks), in the order they happen.
+# Stages of one click (webapp/realtime/trace.py stamps), in the order they happen.
 STAGES = [
     ("cli.send", "client sends prompt.add"),
     ("srv.receive", "server: websocket message in"),
@@ -199,11 +199,11 @@ async def stack_run(stack, raw: RawEngine):
     async def click(c, oid, frame, x, y, clear_old=True):
         start = len(c.msgs)
         t0 = time.perf_counter()
-        trace.mark("cli.send")
+        trace.stamp("cli.send")
         await c.send({"type": "prompt.add", "object_id": oid, "frame": frame, "points": [[x, y]],
                       "labels": [1], "clear_old": clear_old})
         got = await c.wait(lambda m: m["type"] == "masks" and m["source"] == "prompt", 60, start)
-        trace.mark("cli.recv")
+        trace.stamp("cli.recv")
         return got["_t"] - t0
 
     oid = await new_object(a)

@@ -78,8 +78,8 @@ def test_no_live_worker_means_unavailable(reg):
     assert exc.value.code == "unavailable"
 
 
-def test_propagation_jobs_cancels_and_marks_are_shared_state(reg):
-    ctl, marks = jobs.RedisControl(), jobs.RedisMarks()
+def test_propagation_jobs_cancels_and_the_applied_store_are_shared_state(reg):
+    ctl, applied = jobs.RedisControl(), jobs.RedisApplied()
     g1, g2 = ctl.new_job(3), ctl.new_job(3)
     assert g2 == g1 + 1
     ctl.set_active(3, g1, {"by": "alice", "object_ids": [1, 2], "total": 9}, "w1")
@@ -92,11 +92,11 @@ def test_propagation_jobs_cancels_and_marks_are_shared_state(reg):
     assert list(ctl.actives(3)) == [g2] and ctl.cancelled(3, g1) is None
     # a job whose worker stopped beating is reaped once, whoever asks
     redisio.client().zadd(redisio.workers_key(), {"w1": time.time() - 60})
-    assert [m["gen"] for m in ctl.reap(3)] == [g2]
+    assert [m["job_id"] for m in ctl.reap(3)] == [g2]
     assert ctl.reap(3) == [] and ctl.actives(3) == {}
-    marks.set(3, 10)
-    marks.set(3, 7)  # never goes backwards
-    assert marks.get(3) == 10
+    applied.set(3, 10)
+    applied.set(3, 7)  # never goes backwards
+    assert applied.get(3) == 10
 
 
 def test_presence_entries_of_a_crashed_server_expire(reg):

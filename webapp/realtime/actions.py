@@ -214,7 +214,7 @@ def add_prompt(actor: Actor, video_id: int, msg: p.PromptAdd | p.PromptMask,
     cmd = {"op": "prompt", "video_id": video.pk, "seq": seq, "reply_to": reply_to}
     # Stored (on_commit: now, unless a caller's transaction is still open). The worker first,
     # since the click's latency runs from there; then the room.
-    transaction.on_commit(lambda: (trace.mark("srv.stored"), dispatch.submit(cmd, worker)))
+    transaction.on_commit(lambda: (trace.stamp("srv.stored"), dispatch.submit(cmd, worker)))
     emit(video.pk, prompt_added_event(pr, actor.username))
     return seq
 
@@ -246,9 +246,9 @@ def start_propagation(actor: Actor, video_id: int, msg: p.PropagateStart,
     worker = dispatch.target(video.pk)
     seq = Video.objects.filter(pk=video.pk).values_list("seq", flat=True).first()
     ctl = dispatch.control()
-    gen = ctl.new_job(video.pk)
+    job_id = ctl.new_job(video.pk)
     # Propagations of other objects keep running; one on any of the same objects is replaced.
-    ctl.cancel(video.pk, [g for g, m in ctl.actives(video.pk).items()
+    ctl.cancel(video.pk, [j for j, m in ctl.actives(video.pk).items()
                           if set(m["object_ids"]) & set(targets)], "superseded")
     running = [m for m in ctl.actives(video.pk).values()
                if m["by"] == actor.username and not set(m["object_ids"]) & set(targets)]
@@ -266,11 +266,11 @@ def start_propagation(actor: Actor, video_id: int, msg: p.PropagateStart,
     elif msg.direction == "both" and frame > 0:
         legs.append([frame - 1, "backward", min(cap, frame)])
     job = {
-        "op": "propagate", "video_id": video.pk, "seq": seq, "gen": gen, "legs": legs,
+        "op": "propagate", "video_id": video.pk, "seq": seq, "job_id": job_id, "legs": legs,
         "object_ids": targets, "done": 0, "total": sum(leg[2] for leg in legs),
         "user_id": actor.user_id, "by": actor.username, "reply_to": reply_to,
     }
-    ctl.set_active(video.pk, gen, job, worker)  # queued counts as running
+    ctl.set_active(video.pk, job_id, job, worker)  # queued counts as running
     history.propagation_started(video.pk, actor.user_id, frame, msg.direction, targets)
     dispatch.submit(job, worker)
     return seq
@@ -286,10 +286,10 @@ def cancel_propagation(actor: Actor, video_id: int, msg: p.PropagateCancel,
     ctl = dispatch.control()
     running = ctl.actives(video.pk)
     if msg.job is not None:
-        gens = [msg.job] if msg.job in running else []
+        job_ids = [msg.job] if msg.job in running else []
     else:
-        gens = [g for g, m in running.items() if m["by"] == actor.username]
-    ctl.cancel(video.pk, gens, "cancelled")
-    if reply_to and not gens:
+        job_ids = [j for j, m in running.items() if m["by"] == actor.username]
+    ctl.cancel(video.pk, job_ids, "cancelled")
+    if reply_to and not job_ids:
         reply(reply_to, done_event(True, "cancelled", 0, 0, actor.username, msg.job))
     return video.seq

@@ -93,7 +93,7 @@ class Broadcaster:
                     await layer.group_send(target, message)
                 else:
                     await layer.send(target, message)
-                trace.mark("bc.published")
+                trace.stamp("bc.published")
             except Exception:  # the layer is lossy by contract; sync repairs clients
                 log.exception("channel layer send to %s failed", target)
             finally:
@@ -105,7 +105,7 @@ class Broadcaster:
         if self._publisher is not None:
             try:
                 self._publisher.publish(*item)
-                trace.mark("bc.published")
+                trace.stamp("bc.published")
             except Exception:  # lossy by contract, as the layer itself: sync repairs clients
                 log.exception("publish to %s failed", item[1])
             return

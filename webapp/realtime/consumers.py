@@ -145,7 +145,7 @@ class VideoConsumer(AsyncWebsocketConsumer):
 
     # -- messages ------------------------------------------------------------------------
     async def room_event(self, message):
-        trace.mark("srv.relay")
+        trace.stamp("srv.relay")
         for event in message.get("events") or [message["event"]]:
             await self.send(text_data=_dumps(event))
 
@@ -169,7 +169,7 @@ class VideoConsumer(AsyncWebsocketConsumer):
         if not self.joined:
             return
         raw = text_data if text_data is not None else bytes_data
-        trace.mark("srv.receive")
+        trace.stamp("srv.receive")
         msg = None
         try:
             limits.charge_message(self.bucket)

@@ -17,26 +17,26 @@ log = logging.getLogger(__name__)
 # --- process-wide singletons ------------------------------------------------------------------
 _lock = threading.Lock()
 _control = None
-_marks = None
+_applied = None
 _thread: InferenceThread | None = None
 
 
 def control():
     """Propagation job control: in memory (embedded) or in Redis (scaled out)."""
-    global _control, _marks
+    global _control, _applied
     with _lock:
         if _control is None:
             if settings.SCALED_OUT:
-                _control, _marks = jobs.RedisControl(), jobs.RedisMarks()
+                _control, _applied = jobs.RedisControl(), jobs.RedisApplied()
             else:
-                _control, _marks = jobs.MemoryControl(), jobs.MemoryMarks()
+                _control, _applied = jobs.MemoryControl(), jobs.MemoryApplied()
         return _control
 
 
-def marks():
-    """The highest prompt seq whose result was stored, per video."""
+def applied():
+    """The applied-prompt store: the highest prompt seq whose result was stored, per video."""
     control()
-    return _marks
+    return _applied
 
 
 def inference_thread() -> InferenceThread:
@@ -44,7 +44,7 @@ def inference_thread() -> InferenceThread:
     ctl = control()
     with _lock:
         if _thread is None or not _thread.is_alive():
-            _thread = InferenceThread(ctl, _marks)
+            _thread = InferenceThread(ctl, _applied)
             _thread.start()
         return _thread
 

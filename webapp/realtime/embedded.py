@@ -19,9 +19,9 @@ class InferenceThread(threading.Thread):
     different videos take turns every SLICE_FRAMES frames; a propagation of the same video resumes
     after the prompt at its next frame."""
 
-    def __init__(self, control, marks) -> None:
+    def __init__(self, control, applied) -> None:
         super().__init__(name="maskflow-inference", daemon=True)
-        self.control, self.marks = control, marks
+        self.control, self.applied = control, applied
         self.queue: queue.Queue = queue.Queue()
         self.active: deque = deque()
         self.idle = threading.Event()
@@ -45,7 +45,7 @@ class InferenceThread(threading.Thread):
         # Off the main thread a second OpenMP team halves torch's speed unless it runs one
         # intra-op thread (DESIGN.md "threading trap"; bench/bench_realtime.py measures it).
         configure_torch_threads(engine_config().torch_threads, off_main_thread=True)
-        self.runner = Runner(self.control, self.marks)
+        self.runner = Runner(self.control, self.applied)
         while True:
             try:
                 if self.active:

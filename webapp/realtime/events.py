@@ -42,7 +42,7 @@ def masks_event(seq: int, frame: int, source: str, by: str | None, masks: list[d
 
 def progress_event(job: dict, frame: int) -> dict:
     return p.dump(p.PropagationProgress(done=job["done"], total=job["total"], frame=frame,
-                                        by=job["by"], job=job["gen"]))
+                                        by=job["by"], job=job["job_id"]))
 
 
 def done_event(cancelled: bool, reason: str | None, done: int, total: int, by: str | None,
@@ -71,9 +71,9 @@ def reply(channel: str, event: dict) -> None:
     transaction.on_commit(lambda: broadcaster().send(channel, event))
 
 
-def worker_lost(video_id: int, markers: list[dict]) -> None:
-    """Tell the room that the propagation jobs in `markers` (jobs.RedisControl.reap) died with
+def worker_lost(video_id: int, records: list[dict]) -> None:
+    """Tell the room that the propagation jobs in `records` (jobs.RedisControl.reap) died with
     their worker; what they stored is kept."""
-    for m in markers:
+    for m in records:
         emit(video_id, done_event(True, "worker_lost", m.get("done", 0), m.get("total", 0),
-                                  m.get("by"), m.get("gen")))
+                                  m.get("by"), m.get("job_id")))

@@ -1,6 +1,6 @@
 """Propagation job control and the applied-prompt store, in memory (embedded) or in Redis
 (scaled out, shared by servers and workers). Each propagate.start is a job with its own id
-(`gen` internally, `job` on the wire)."""
+(`job_id` here, `job` on the wire); the control keeps one record per queued or running job."""
 from __future__ import annotations
 
 import json
@@ -17,74 +17,76 @@ def _ttl_ms() -> int:
     return settings.REALTIME_LEASE_TTL_S * 1000
 
 
-def marker(gen: int, job: dict, worker: str | None) -> dict:
+def record(job_id: int, job: dict, worker: str | None) -> dict:
     """What the control keeps about a queued or running propagation job."""
-    return {"gen": gen, "worker": worker or "", "by": job.get("by"),
+    return {"job_id": job_id, "worker": worker or "", "by": job.get("by"),
             "object_ids": job.get("object_ids", []), "done": job.get("done", 0),
             "total": job.get("total", 0)}
 
 
 # --- memory (embedded) ------------------------------------------------------------------------
 class MemoryControl:
-    """Propagation jobs of this process's videos (embedded): ids, markers, cancel requests.
+    """Propagation jobs of this process's videos (embedded): ids, records, cancel requests.
     Several jobs of one video may run at once (on different objects); see RedisControl."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._next: dict[int, int] = {}
-        self._active: dict[int, dict[int, dict]] = {}  # video -> gen -> marker
-        self._cancel: dict[tuple[int, int], str] = {}  # (video, gen) -> reason
+        self._active: dict[int, dict[int, dict]] = {}  # video -> job_id -> record
+        self._cancel: dict[tuple[int, int], str] = {}  # (video, job_id) -> reason
 
     def new_job(self, video_id: int) -> int:
         with self._lock:
-            self._next[video_id] = gen = self._next.get(video_id, 0) + 1
-            return gen
+            self._next[video_id] = job_id = self._next.get(video_id, 0) + 1
+            return job_id
 
-    def set_active(self, video_id: int, gen: int, job: dict, worker: str | None = None) -> None:
+    def set_active(self, video_id: int, job_id: int, job: dict, worker: str | None = None) -> None:
         with self._lock:
-            self._active.setdefault(video_id, {})[gen] = marker(gen, job, worker)
+            self._active.setdefault(video_id, {})[job_id] = record(job_id, job, worker)
 
-    def clear_active(self, video_id: int, gen: int) -> None:
+    def clear_active(self, video_id: int, job_id: int) -> None:
         with self._lock:
-            self._active.get(video_id, {}).pop(gen, None)
-            self._cancel.pop((video_id, gen), None)
+            self._active.get(video_id, {}).pop(job_id, None)
+            self._cancel.pop((video_id, job_id), None)
 
     def actives(self, video_id: int) -> dict[int, dict]:
         with self._lock:
             return dict(self._active.get(video_id, {}))
 
-    def cancel(self, video_id: int, gens, reason: str) -> None:
+    def cancel(self, video_id: int, job_ids, reason: str) -> None:
         with self._lock:
-            for gen in gens:
-                self._cancel[(video_id, gen)] = reason
+            for job_id in job_ids:
+                self._cancel[(video_id, job_id)] = reason
 
-    def cancelled(self, video_id: int, gen: int) -> str | None:
-        return self._cancel.get((video_id, gen))
+    def cancelled(self, video_id: int, job_id: int) -> str | None:
+        return self._cancel.get((video_id, job_id))
 
     def reap(self, video_id: int) -> list[dict]:
         return []  # the inference thread lives and dies with this process
 
 
-class MemoryMarks:
+class MemoryApplied:
+    """Highest prompt seq whose result was stored, per video (this process)."""
+
     def __init__(self) -> None:
-        self._marks: dict[int, int] = {}
+        self._seq: dict[int, int] = {}
 
     def get(self, video_id: int) -> int:
-        return self._marks.get(video_id, 0)
+        return self._seq.get(video_id, 0)
 
     def set(self, video_id: int, seq: int) -> None:
-        self._marks[video_id] = max(seq, self._marks.get(video_id, 0))
+        self._seq[video_id] = max(seq, self._seq.get(video_id, 0))
 
 
 # --- Redis (scaled out) -----------------------------------------------------------------------
 class RedisControl:
     """Propagation jobs, shared by servers and workers. Each propagate.start is a job with its
-    own id (`gen`, per video); several jobs of one video run at once when their objects differ.
-    A job's marker (dispatch.marker) is set when it is queued and as it runs, and removed when
+    own id (`job_id`, per video); several jobs of one video run at once when their objects
+    differ. A job's record (jobs.record) is set when it is queued and as it runs, and removed when
     it ends; it tells a cancel what runs and the watchdog (reap) whether its worker died. A
     cancel is a per-job flag the job reads before every frame."""
 
-    # Remove and return the markers of jobs whose worker stopped beating.
+    # Remove and return the records of jobs whose worker stopped beating.
     _REAP = """
     local out = {}
     local all = redis.call('HGETALL', KEYS[1])
@@ -110,44 +112,45 @@ class RedisControl:
     def new_job(self, video_id: int) -> int:
         return int(client().incr(self._k(video_id, "jobs")))
 
-    def set_active(self, video_id: int, gen: int, job: dict, worker: str | None = None) -> None:
+    def set_active(self, video_id: int, job_id: int, job: dict, worker: str | None = None) -> None:
         k = self._k(video_id, "running")
         pipe = client().pipeline()
-        pipe.hset(k, str(gen), json.dumps(marker(gen, job, worker or env("MASKFLOW_WORKER_NAME"))))
+        entry = record(job_id, job, worker or env("MASKFLOW_WORKER_NAME"))
+        pipe.hset(k, str(job_id), json.dumps(entry))
         pipe.pexpire(k, _ttl_ms())
         pipe.execute()
 
-    def clear_active(self, video_id: int, gen: int) -> None:
+    def clear_active(self, video_id: int, job_id: int) -> None:
         pipe = client().pipeline()
-        pipe.hdel(self._k(video_id, "running"), str(gen))
-        pipe.hdel(self._k(video_id, "cancel"), str(gen))
+        pipe.hdel(self._k(video_id, "running"), str(job_id))
+        pipe.hdel(self._k(video_id, "cancel"), str(job_id))
         pipe.execute()
 
     def actives(self, video_id: int) -> dict[int, dict]:
         raw = client().hgetall(self._k(video_id, "running"))
-        return {int(g): json.loads(m) for g, m in raw.items()}
+        return {int(j): json.loads(r) for j, r in raw.items()}
 
-    def cancel(self, video_id: int, gens, reason: str) -> None:
-        gens = list(gens)
-        if gens:
+    def cancel(self, video_id: int, job_ids, reason: str) -> None:
+        job_ids = list(job_ids)
+        if job_ids:
             k = self._k(video_id, "cancel")
             pipe = client().pipeline()
-            pipe.hset(k, mapping={str(g): reason for g in gens})
+            pipe.hset(k, mapping={str(j): reason for j in job_ids})
             pipe.pexpire(k, _ttl_ms())
             pipe.execute()
 
-    def cancelled(self, video_id: int, gen: int) -> str | None:
-        return client().hget(self._k(video_id, "cancel"), str(gen))
+    def cancelled(self, video_id: int, job_id: int) -> str | None:
+        return client().hget(self._k(video_id, "cancel"), str(job_id))
 
     def reap(self, video_id: int) -> list[dict]:
-        """Markers of jobs whose worker stopped beating, removed (atomically: of all servers
+        """Records of jobs whose worker stopped beating, removed (atomically: of all servers
         that ask, one gets each)."""
         raw = self._reap(keys=[self._k(video_id, "running"), workers_key()],
                          args=[time.time() - settings.REALTIME_WORKER_STALE_S])
         return [json.loads(m) for m in raw]
 
 
-class RedisMarks:
+class RedisApplied:
     """Highest prompt seq whose result was stored, per video (survives worker deaths)."""
 
     def _k(self, video_id: int) -> str:

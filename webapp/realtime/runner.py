@@ -4,7 +4,8 @@ embedded inference thread and the Celery inference worker.
 Commands are small dicts (see actions.py). The prompt log in the database is the truth: a
 `prompt` command means "apply every stored prompt up to this seq", so a session that was
 evicted, or a worker that took over a dead one's video, catches up by replaying the log, and
-prompts whose results were never stored (the high-water mark `marks`) get answered then.
+prompts whose results were never stored (above the `applied` store's high-water mark) get
+answered then.
 """
 from __future__ import annotations
 
@@ -118,10 +119,10 @@ class Writer(threading.Thread):
 class Runner:
     """Holds this process's sessions (LRU under a memory budget) and runs commands on them."""
 
-    def __init__(self, control, marks) -> None:
+    def __init__(self, control, applied) -> None:
         from inference import SessionStore
 
-        self.control, self.marks = control, marks
+        self.control, self.applied = control, applied
         self.store = SessionStore(settings.SESSION_BUDGET_MB << 20, settings.SESSION_IDLE_TTL_S)
         self._meta: dict[int, _Meta] = {}
         self._names: dict[int, str | None] = {}
@@ -164,12 +165,12 @@ class Runner:
             return Session(model, frames)
 
         session = self.store.get_or_create(video_id, factory)
-        mark = self.marks.get(video_id)
-        log.info("building session for video %s: replaying prompts up to seq %s", video_id, mark)
-        log_rows = (Prompt.objects.filter(video_id=video_id, seq__lte=mark, object__deleted=False)
+        upto = self.applied.get(video_id)
+        log.info("building session for video %s: replaying prompts up to seq %s", video_id, upto)
+        log_rows = (Prompt.objects.filter(video_id=video_id, seq__lte=upto, object__deleted=False)
                     .order_by("seq"))
         session.replay([_record(pr) for pr in log_rows.iterator()])
-        m = self._meta[video_id] = _Meta(session=session, applied=mark)
+        m = self._meta[video_id] = _Meta(session=session, applied=upto)
         return m
 
     def catch_up(self, video_id: int, upto: int, reply_to: str | None = None) -> _Meta:
@@ -188,7 +189,7 @@ class Runner:
                         res = m.session.add_mask(pr.object_id, pr.frame, decode_rle(pr.payload["rle"]))
                     else:
                         d = pr.payload
-                        trace.mark("wrk.engine")
+                        trace.stamp("wrk.engine")
                         res = m.session.add_prompt(pr.object_id, pr.frame, points=d.get("points"),
                                                    labels=d.get("labels"), box=d.get("box"),
                                                    clear_old=bool(d.get("clear_old")))
@@ -198,12 +199,12 @@ class Runner:
                         code = "out_of_range" if "range" in type(exc).__name__.lower() else "bad_message"
                         events.reply(reply_to, events.error_event(code, str(exc)))
                 else:
-                    trace.mark("wrk.engined")
+                    trace.stamp("wrk.engined")
                     mine = [om for om in res.masks if om.object_id == pr.object_id]
                     self.writer.drain()  # propagation results first: the last write wins
                     self.store_masks(video_id, [(pr.frame, mine)], "prompt", pr.user_id)
             m.applied = pr.seq
-            self.marks.set(video_id, pr.seq)
+            self.applied.set(video_id, pr.seq)
         return m
 
     # -- results -------------------------------------------------------------------------
@@ -226,7 +227,7 @@ class Runner:
                     batch.append(events.masks_event(seq, frame, source, by, [
                         {"object_id": om.object_id, "rle": om.rle, "score": om.score}
                         for om in oms]))
-            trace.mark("wrk.stored")
+            trace.stamp("wrk.stored")
             if batch:
                 # Outside a transaction (as the runner always is) this sends now.
                 events.emit_many(video_id, batch)
@@ -251,10 +252,10 @@ class Runner:
     def _done(self, job: dict, cancelled: bool, reason: str | None) -> None:
         """End `job` for the room, after the writer has stored its last frames."""
         msg = events.done_event(cancelled, reason, job["done"], job["total"], job["by"],
-                                job["gen"])
+                                job["job_id"])
 
         def done():
-            self.control.clear_active(job["video_id"], job["gen"])
+            self.control.clear_active(job["video_id"], job["job_id"])
             events.emit(job["video_id"], msg)
 
         self.writer.put(done)
@@ -274,12 +275,12 @@ class Runner:
     def _propagate(self, job: dict, should_yield: Callable[[int], bool]) -> dict | None:
         from inference import InvalidPrompt
 
-        vid, gen = job["video_id"], job["gen"]
-        reason = self.control.cancelled(vid, gen)
+        vid, job_id = job["video_id"], job["job_id"]
+        reason = self.control.cancelled(vid, job_id)
         if reason:
             self._done(job, True, reason)
             return None
-        self.control.set_active(vid, gen, job)
+        self.control.set_active(vid, job_id, job)
         m = self.catch_up(vid, job["seq"])
         live = set(Object.objects.filter(video_id=vid, deleted=False).values_list("pk", flat=True))
         objects = [o for o in job["object_ids"] if o in live and o in m.session.object_ids]
@@ -290,7 +291,7 @@ class Runner:
         stop: list = []
 
         def cancel() -> bool:
-            r = self.control.cancelled(vid, gen)
+            r = self.control.cancelled(vid, job_id)
             if r:
                 stop.append(("cancel", r))
                 return True

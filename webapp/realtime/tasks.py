@@ -30,13 +30,13 @@ def worker_name() -> str:
 def runner():
     global _runner
     if _runner is None:
-        _runner = Runner(dispatch.control(), dispatch.marks())
+        _runner = Runner(dispatch.control(), dispatch.applied())
     return _runner
 
 
 @shared_task(name="realtime.command", ignore_result=True, acks_late=False)
 def run_command(cmd: dict) -> None:
-    trace.mark("wrk.task")
+    trace.stamp("wrk.task")
     # Celery's Django fixup keeps the connection across tasks (CELERY_DB_REUSE_MAX), so drop
     # it here if it broke (a database restart) or aged out; otherwise this is free.
     close_old_connections()

@@ -2,7 +2,7 @@
 
 With MASKFLOW_TRACE=<file> set, every process appends "<unix time> <pid> <stage>" lines to that
 file at the stages named in bench/bench_realtime.py (which prints the breakdown). Unset, a
-mark costs one attribute check.
+stamp costs one attribute check.
 """
 from __future__ import annotations
 
@@ -21,7 +21,7 @@ def enable(path: str) -> None:
     _path = path
 
 
-def mark(stage: str) -> None:
+def stamp(stage: str) -> None:
     if not _path:
         return
     global _file
