@@ -11,7 +11,8 @@ comment time is review time.
 - clicks: point and box prompts (one per message); mask_edits: mask prompts (hand tools).
 - frames_corrected_after_propagation: distinct (masklet, frame) prompted after a propagation
   of that masklet had started from another frame.
-- seconds_per_frame: annotation seconds / frames with a mask.
+- seconds_per_frame: annotation seconds / frames with a mask. A propagation's seconds are
+  shared evenly by the masklets it propagated.
 - review_rounds: accept or reject decisions; rejection_rate: rejections / decisions. An
   annotator's decisions are those on masklets they created.
 """
@@ -93,6 +94,10 @@ def compute(prompts, runs, decisions, stage_events, comments, mask_frames, objec
                         add("frames_corrected_after_propagation", 1, *rows)
             else:
                 add("propagation_runs", 1, *rows)
+                # A run's time is shared evenly by the masklets it propagated.
+                for oid in ev["objects"]:
+                    masklets[oid]["propagation_runs"] += 1
+                    masklets[oid]["annotation_seconds"] += ev["active"] / len(ev["objects"])
             add("annotation_seconds", ev["active"], *rows)
         else:
             add("review_seconds", ev["active"], total, who, video, day)

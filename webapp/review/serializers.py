@@ -22,7 +22,7 @@ class CommentCreateSerializer(serializers.Serializer):
                                      help_text="required unless `parent` is given (a reply "
                                                "takes its parent's frame)")
     object_id = serializers.IntegerField(required=False, allow_null=True)
-    text = StrictCharField(max_length=5000)
+    text = StrictCharField(max_length=5000, allow_blank=True)
     x = StrictFloatField(required=False, allow_null=True)
     y = StrictFloatField(required=False, allow_null=True)
     parent = serializers.IntegerField(required=False, allow_null=True)
@@ -35,7 +35,7 @@ class CommentCreateSerializer(serializers.Serializer):
 
 class CommentPatchSerializer(serializers.Serializer):
     resolved = StrictBooleanField(required=False)
-    text = StrictCharField(max_length=5000, required=False,
+    text = StrictCharField(max_length=5000, required=False, allow_blank=True,
                            help_text="the author only")
 
     def validate_text(self, value):
