@@ -6,6 +6,7 @@ and is the only place the realtime app changes objects and prompts. Events go ou
 """
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -211,7 +212,9 @@ def add_prompt(actor: Actor, video_id: int, msg: p.PromptAdd | p.PromptMask,
     seq = sql.append_prompt(video.pk, msg.object_id, msg.frame, kind, payload, actor.user_id)
     pr = Prompt(video_id=video.pk, seq=seq, object_id=msg.object_id, frame=msg.frame, kind=kind,
                 payload=payload)
-    cmd = {"op": "prompt", "video_id": video.pk, "seq": seq, "reply_to": reply_to}
+    # t: when the click was taken, for the click-to-mask histogram (webapp.ops.metrics).
+    cmd = {"op": "prompt", "video_id": video.pk, "seq": seq, "reply_to": reply_to,
+           "t": time.time()}
     # Stored (on_commit: now, unless a caller's transaction is still open). The worker first,
     # since the click's latency runs from there; then the room.
     transaction.on_commit(lambda: (trace.stamp("srv.stored"), dispatch.submit(cmd, worker)))

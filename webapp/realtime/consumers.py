@@ -12,6 +12,7 @@ from channels.exceptions import StopConsumer
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 
+from webapp.ops import metrics
 from webapp.realtime import actions, dispatch, limits, revocation, sync, trace, watchdog
 from webapp.realtime import protocol as p
 from webapp.realtime.actions import Actor
@@ -53,6 +54,7 @@ class VideoConsumer(AsyncWebsocketConsumer):
             await self.close_with(CLOSE_TOO_MANY)
             return
         self.counted = True
+        metrics.ws_opened()
         self.actor = Actor(user.pk, user.username)
         self.is_superuser = user.is_superuser
         self.role_checked = time.monotonic()
@@ -91,6 +93,7 @@ class VideoConsumer(AsyncWebsocketConsumer):
         if self.counted:
             self.counted = False
             limits.close_socket(self.actor.user_id)
+            metrics.ws_closed()
         if not self.joined:
             return
         self.joined = False
@@ -170,6 +173,7 @@ class VideoConsumer(AsyncWebsocketConsumer):
             return
         raw = text_data if text_data is not None else bytes_data
         trace.stamp("srv.receive")
+        metrics.ws_message()
         msg = None
         try:
             limits.charge_message(self.bucket)

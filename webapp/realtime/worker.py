@@ -24,6 +24,8 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--name", default="", help="worker name prefix (default: inference/cpu)")
     ap.add_argument("--concurrency", type=int, default=1)
     ap.add_argument("--loglevel", default=os.environ.get("LOG_LEVEL", "INFO"))
+    ap.add_argument("--metrics-port", type=int, default=int(os.environ.get("METRICS_PORT") or 0),
+                    help="serve this process's Prometheus metrics on this port (0: off)")
     args = ap.parse_args(argv)
 
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "webapp.settings")
@@ -51,6 +53,9 @@ def main(argv: list[str] | None = None) -> None:
         from webapp.recovery import recover_in_background
 
         recover_in_background()  # jobs a dead CPU worker left behind
+    from webapp.ops.worker import started
+
+    started("inference" if args.queues == "inference" else "cpu", name, args.metrics_port)
     from webapp.celery import app
 
     # Register tasks explicitly: not every task lives in an app's tasks.py (autodiscovery).

@@ -1,0 +1,45 @@
+"""Operations in a worker process: its role, its own /metrics port, task ids in the logs, and
+(CPU workers) a heartbeat so that /readyz knows one is alive."""
+from __future__ import annotations
+
+import atexit
+import logging
+import threading
+import time
+
+from webapp.ops import cluster, logs, metrics
+
+log = logging.getLogger(__name__)
+_stop = threading.Event()
+
+
+def started(role: str, name: str, metrics_port: int) -> None:
+    """Call once a worker process knows its role ('inference' or 'cpu') and name."""
+    metrics.set_role(role)
+    logs.connect_celery()
+    if metrics_port:
+        from prometheus_client import start_http_server
+
+        start_http_server(metrics_port, registry=metrics.REGISTRY)
+        log.info("%s worker %s: metrics on :%s/metrics", role, name, metrics_port)
+    if role == "cpu":
+        threading.Thread(target=_beat, args=(name,), name="maskflow-cpu-heartbeat",
+                         daemon=True).start()
+        atexit.register(_leave, name)
+
+
+def _beat(name: str) -> None:
+    while not _stop.is_set():
+        try:
+            cluster.probe_client().zadd(cluster.cpu_workers_key(), {name: time.time()})
+        except Exception as exc:  # Redis restarting: beat again next time
+            log.warning("cpu worker heartbeat failed: %s", exc)
+        _stop.wait(cluster.CPU_HEARTBEAT_S)
+
+
+def _leave(name: str) -> None:
+    _stop.set()
+    try:
+        cluster.probe_client().zrem(cluster.cpu_workers_key(), name)
+    except Exception:
+        pass
