@@ -7,22 +7,30 @@
   running ones are failed ("interrupted by a restart").
 - Scaled out (jobs in Redis, run by CPU workers): when a CPU worker starts, uploads the broker
   refused are queued, and decodes or jobs that have run far past their time limit (their
-  worker died: a live one is stopped by its own timers) are failed with a reason.
+  worker died: a live one is stopped by its own timers) are failed with a reason. Every CPU
+  worker also sweeps every SWEEP_S: a started decode or running job whose worker holds no
+  lease any more (webapp.job_leases: killed with -9, OOM) on two sweeps in a row is decoded
+  again (once; a second interruption fails it) or failed with a reason.
 """
 from __future__ import annotations
 
 import logging
 import threading
+import time
 from datetime import timedelta
 
 from django.conf import settings
 from django.db import close_old_connections, connections
 from django.utils import timezone
 
+from webapp import job_leases  # noqa: F401 - a CPU worker takes job leases (its signals)
+
 log = logging.getLogger(__name__)
 
 INTERRUPTED = "decoding was interrupted by a restart and started again"
 STALE_JOB_S = 6 * 3600  # a scaled-out export/import/evaluation running this long died
+SWEEP_S = 3.0
+WORKER_DIED = "interrupted: the worker running it stopped (killed or crashed); start it again"
 
 
 def recover() -> dict:
@@ -77,6 +85,66 @@ def recover() -> dict:
     if any(done.values()):
         log.warning("start-up recovery: %s", done)
     return done
+
+
+def sweep(suspects: set) -> tuple[dict, set]:
+    """One look (scaled out) for decodes and jobs whose worker holds no lease. What was
+    missing on the previous look too (`suspects`) is dead: decodes are queued again (failed if
+    interrupted before), jobs failed with a reason. Returns (counts, the new suspects); two
+    looks, so that a Redis restart (leases set again within a second) fails nothing."""
+    from webapp.exports.models import Evaluation, ExportJob, ImportJob, JobStatus
+    from webapp.videos import queue
+    from webapp.videos.models import Video, VideoStatus
+
+    done = {"requeued_videos": 0, "failed_videos": 0, "failed_jobs": 0}
+    decoding = Video.objects.filter(status=VideoStatus.PROCESSING, started_at__isnull=False)
+    found = {("video", pk) for pk in _orphans(decoding, "video")}
+    models = {"export": ExportJob, "import": ImportJob, "evaluation": Evaluation}
+    for kind, model in models.items():
+        found |= {(kind, pk) for pk in _orphans(model.objects.filter(status=JobStatus.RUNNING),
+                                                kind)}
+    now = timezone.now()
+    for kind, pk in sorted(found & suspects):
+        if kind == "video":
+            again = decoding.filter(pk=pk).exclude(warning=INTERRUPTED)
+            if again.update(queued_at=None, started_at=None, warning=INTERRUPTED, progress=0.0):
+                try:
+                    queue.queue_ingest(pk)
+                except Exception:  # the broker is down: the next look at the video queues it
+                    log.warning("could not queue video %s again yet", pk)
+                done["requeued_videos"] += 1
+            else:
+                done["failed_videos"] += decoding.filter(pk=pk).update(
+                    status=VideoStatus.FAILED, error="decoding was interrupted twice (its "
+                    "worker stopped); upload the file again")
+        else:
+            done["failed_jobs"] += models[kind].objects.filter(
+                pk=pk, status=JobStatus.RUNNING).update(status=JobStatus.FAILED,
+                                                        finished_at=now, error=WORKER_DIED)
+    if any(done.values()):
+        log.warning("sweep: work of a dead CPU worker: %s", done)
+    return done, found - suspects
+
+
+def _orphans(qs, kind: str) -> set[int]:
+    pks = set(qs.values_list("pk", flat=True))
+    return pks - job_leases.held(kind, pks)
+
+
+def sweep_forever() -> None:
+    """A CPU worker's sweeps, on a daemon thread (webapp.job_leases' worker_ready hook)."""
+    def run():
+        suspects: set = set()
+        while True:
+            time.sleep(SWEEP_S)
+            close_old_connections()
+            try:
+                _, suspects = sweep(suspects)
+            except Exception as exc:  # Redis or the database down: look again later
+                log.warning("recovery sweep failed: %s", exc)
+                suspects = set()
+
+    threading.Thread(target=run, name="maskflow-sweep", daemon=True).start()
 
 
 def recover_in_background() -> None:
