@@ -101,3 +101,10 @@ def test_bad_dates_are_400(team, client_for):
     r = client_for(users["owner"]).get(f"/api/projects/{project.pk}/analytics/?since=yesterday")
     assert r.status_code == 400
     assert r.json()["errors"] == {"since": ["'yesterday' is not a date (YYYY-MM-DD)"]}
+
+
+def test_refusals_stay_json_when_csv_was_asked(team, client_for):
+    project, _, users = team
+    r = client_for(users["viewer"]).get(f"/api/projects/{project.pk}/analytics/?format=csv")
+    assert r.status_code == 403 and r["Content-Type"] == "application/json"
+    assert "may not see" in r.json()["detail"]

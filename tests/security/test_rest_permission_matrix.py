@@ -55,6 +55,12 @@ GET    /api/videos/{v}/exports/            -                                    
 GET    /api/projects/{p}/exports/          -                                      -        | 200 200 200 403 403 404
 GET    /api/videos/{v}/imports/            -                                      -        | 200 200 200 200 200 404
 GET    /api/videos/{v}/evaluations/        -                                      -        | 200 200 200 200 200 404
+PATCH  /api/videos/{v}/                    {"assignee": "annotator"}              -        | 200 200 403 403 403 404
+PATCH  /api/videos/{v}/                    {"stage": "review"}                    -        | 200 200 403 403 403 404
+GET    /api/videos/{v}/comments/           -                                      -        | 200 200 200 200 200 404
+POST   /api/videos/{v}/comments/           {"frame": 0, "text": "hi"}             -        | 201 201 201 201 403 404
+GET    /api/videos/{v}/flags/              -                                      -        | 200 200 200 200 200 404
+GET    /api/projects/{p}/analytics/        -                                      -        | 200 200 403 200 403 404
 """
 
 

@@ -31,6 +31,12 @@ STATE_DEPENDENT = {
     ("POST", "/api/videos/{video_id}/evaluations/"): "selectors name existing objects/imports",
     # The run creates many exports; past EXPORTS_MAX_KEPT_PER_VIDEO the oldest zips expire.
     ("GET", "/api/exports/{id}/download/"): "an expired export's download is 410 Gone",
+    ("PATCH", "/api/videos/{video_id}/"): "assignees are members; stages move in order",
+    ("POST", "/api/videos/{video_id}/comments/"): "frame, object and parent must exist",
+    ("PATCH", "/api/comments/{comment_id}/"): "something to change; text is the author's",
+    ("POST", "/api/videos/{video_id}/objects/{object_id}/review/"): "the object must exist",
+    ("POST", "/api/auth/password/"): "the old password must be the current one",
+    ("GET", "/api/projects/{project_id}/analytics/"): "since/until must be dates",
 }
 
 

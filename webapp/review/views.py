@@ -10,7 +10,8 @@ from django.contrib.auth import update_session_auth_hash
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Count, Q
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import renderers, serializers, status
 from rest_framework.exceptions import PermissionDenied, ValidationError
 from rest_framework.response import Response
@@ -65,7 +66,7 @@ class CommentDetailView(APIView):
 class ReviewDecisionView(APIView):
     @extend_schema(
         request=ReviewDecisionSerializer,
-        responses={200: serializers.DictField()},
+        responses={200: OpenApiTypes.OBJECT},
         description="Sets a masklet's review status under the websocket's rules (reviewers, "
                     "admins and owners accept and reject; annotators move their own work "
                     "between draft and submitted) and, with `comment`, pins a comment to the "
@@ -152,6 +153,12 @@ def _day(request, name: str) -> datetime | None:
 class AnalyticsView(APIView):
     renderer_classes = [renderers.JSONRenderer, CSVRenderer]
 
+    def handle_exception(self, exc):
+        # Refusals keep the API's JSON error shape, ?format=csv or not.
+        self.request.accepted_renderer = renderers.JSONRenderer()
+        self.request.accepted_media_type = "application/json"
+        return super().handle_exception(exc)
+
     @extend_schema(
         parameters=[
             OpenApiParameter("format", str, enum=["json", "csv"], required=False),
@@ -159,8 +166,8 @@ class AnalyticsView(APIView):
             OpenApiParameter("until", str, required=False,
                              description="YYYY-MM-DD (UTC), inclusive"),
         ],
-        responses={200: OpenApiResponse(serializers.DictField(),
-                                        description="JSON report, or CSV with ?format=csv")},
+        responses={(200, "application/json"): OpenApiTypes.OBJECT,
+                   (200, "text/csv"): OpenApiTypes.STR},
         description="Annotation time, clicks, propagation runs, corrections and review "
                     "rounds per project, annotator, video, masklet and day (manage or review "
                     "role). The idle rule is in the answer's `idle_rule`.")
