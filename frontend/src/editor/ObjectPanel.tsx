@@ -1,5 +1,7 @@
-// The object (masklet) list: select, rename, relabel, hide, review and delete.
-import { useState } from "react";
+// The object (masklet) list: select, rename, relabel, hide, review and delete. Virtualised:
+// rows have one height and only those in (or near) the list's viewport are in the DOM, so
+// 50+ objects cost what a handful do.
+import { useEffect, useLayoutEffect, useRef, useState } from "react";
 import type { LabelClass } from "../api/types";
 import type { ObjectOut } from "../protocol/messages";
 import type { ReviewStatus } from "../protocol/wire";
@@ -22,10 +24,39 @@ interface Props {
 }
 
 const REVIEW: ReviewStatus[] = ["draft", "submitted", "accepted", "rejected"];
+/** One row's height with its gap (px); the list shows at most MAX_ROWS before it scrolls. */
+export const ROW_H = 62;
+const MAX_ROWS = 7;
+const OVERSCAN = 3;
 
 export default function ObjectPanel(p: Props) {
   const [editing, setEditing] = useState<number | null>(null);
   const [draft, setDraft] = useState("");
+  const list = useRef<HTMLUListElement>(null);
+  const [scrollTop, setScrollTop] = useState(0);
+  const [viewH, setViewH] = useState(0);
+  const n = p.objects.length;
+  const listH = Math.min(Math.max(1, n), MAX_ROWS) * ROW_H;
+  useLayoutEffect(() => {
+    const el = list.current;
+    if (!el) return;
+    const ro = new ResizeObserver(() => setViewH(el.clientHeight));
+    ro.observe(el);
+    return () => ro.disconnect();
+  }, []);
+  // jsdom (and a first layout) report no height: window as if the list had its CSS height.
+  const h = viewH || listH;
+  const first = Math.max(0, Math.floor(scrollTop / ROW_H) - OVERSCAN);
+  const last = Math.min(n, Math.ceil((scrollTop + h) / ROW_H) + OVERSCAN);
+  // The selected object scrolls into view (a click on the video, a number key, the timeline).
+  useEffect(() => {
+    const el = list.current;
+    const i = p.objects.findIndex((o) => o.id === p.selected);
+    if (!el || i < 0) return;
+    if (i * ROW_H < el.scrollTop) el.scrollTop = i * ROW_H;
+    else if ((i + 1) * ROW_H > el.scrollTop + h) el.scrollTop = (i + 1) * ROW_H - h;
+    setScrollTop(el.scrollTop);
+  }, [p.selected, p.objects, h]);
 
   return (
     <div className="panel">
@@ -58,14 +89,23 @@ export default function ObjectPanel(p: Props) {
           + New
         </button>
       </div>
-      <ul className="object-list" data-testid="object-list">
-        {p.objects.length === 0 && <li className="muted small empty-row">No objects yet.</li>}
-        {p.objects.map((o, idx) => {
+      <ul
+        className="object-list"
+        data-testid="object-list"
+        ref={list}
+        style={{ height: listH, maxHeight: "42vh" }}
+        onScroll={(e) => setScrollTop((e.target as HTMLUListElement).scrollTop)}
+      >
+        {n === 0 && <li className="muted small empty-row">No objects yet.</li>}
+        {n > 0 && <li className="object-list-spacer" style={{ height: n * ROW_H }} aria-hidden />}
+        {p.objects.slice(first, last).map((o, k) => {
+          const idx = first + k;
           const m = p.frameMasks?.get(o.id);
           const onFrame = m && !m.empty;
           return (
             <li
               key={o.id}
+              style={{ top: idx * ROW_H, height: ROW_H - 4 }}
               className={`object-row ${o.id === p.selected ? "selected" : ""} ${p.hidden.has(o.id) ? "is-hidden" : ""}`}
               onClick={() => p.ctl.select(o.id === p.selected ? null : o.id)}
               data-testid="object-row"
@@ -99,7 +139,7 @@ export default function ObjectPanel(p: Props) {
                 ) : (
                   <div
                     className="object-name"
-                    title="Double-click to rename"
+                    title={`${o.name || `object ${o.id}`} · double-click to rename`}
                     onDoubleClick={(e) => {
                       if (!p.canAnnotate) return;
                       e.stopPropagation();
@@ -107,7 +147,7 @@ export default function ObjectPanel(p: Props) {
                       setEditing(o.id);
                     }}
                   >
-                    {o.name || `object ${o.id}`}
+                    <span className="object-name-text">{o.name || `object ${o.id}`}</span>
                     <span className="object-stats" title="frames with a mask · score on this frame">
                       {p.maskCounts.get(o.id) ?? 0} fr{m?.score != null ? ` · ${m.score.toFixed(2)}` : ""}
                     </span>

@@ -80,6 +80,7 @@ const TrackRows = memo(function TrackRows({
     if (!el || i < 0) return;
     if (i * ROW < el.scrollTop) el.scrollTop = i * ROW;
     else if ((i + 1) * ROW > el.scrollTop + viewH) el.scrollTop = (i + 1) * ROW - viewH;
+    setScrollTop(el.scrollTop);
   }, [selected, objects, viewH]);
 
   useEffect(() => {
