@@ -53,3 +53,38 @@ describe("FrameCache", () => {
     expect(FrameCache.capacityFor(64, 64)).toBe(600);
   });
 });
+
+describe("FrameCache bounds", () => {
+  const bitmap = (n: number, w = 64, h = 48) => ({ n, width: w, height: h, closed: false, close() { this.closed = true; } });
+
+  it("holds at most its byte budget of decoded frames, closing what it drops", async () => {
+    const made: ReturnType<typeof bitmap>[] = [];
+    const loader = async (n: number) => {
+      const b = bitmap(n);
+      made.push(b);
+      return b as unknown as ImageBitmap;
+    };
+    const cache = new FrameCache(loader, 10000, 600, 6, 64 * 48 * 4 * 100);
+    for (let n = 0; n < 1000; n++) await cache.load(n);
+    expect(cache.size).toBe(100);
+    expect(cache.bytes).toBe(64 * 48 * 4 * 100);
+    expect(made.filter((b) => b.closed).length).toBe(900);
+    expect(cache.has(999)).toBe(true);
+    expect(cache.has(0)).toBe(false);
+  });
+
+  it("keeps only the newest direct loads in flight while scrubbing", async () => {
+    const { loader } = deferredLoader();
+    const signals: AbortSignal[] = [];
+    const cache = new FrameCache((n, signal) => {
+      signals.push(signal);
+      return loader(n);
+    }, 10000, 50, 4);
+    const loads = [];
+    for (let n = 0; n < 100; n++) loads.push(cache.load(n).catch((e) => e));
+    expect(signals.filter((s) => !s.aborted).length).toBe(4);
+    expect(cache.inflightCount).toBeLessThanOrEqual(100);
+    expect(signals[99].aborted).toBe(false);
+    expect(signals[0].aborted).toBe(true);
+  });
+});

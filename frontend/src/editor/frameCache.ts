@@ -1,4 +1,6 @@
-// Decoded video frames: an LRU of ImageBitmaps plus prefetching around the playhead.
+// Decoded video frames: an LRU of ImageBitmaps, bounded by count and by decoded bytes, plus
+// prefetching around the playhead. Scrubbing a long video keeps only the newest few direct
+// loads in flight: older ones are for frames the playhead has already left.
 // JPEGs come from /api/videos/{id}/frames/{n}.jpg, which the server marks immutable, so
 // the browser's HTTP cache keeps the compressed bytes and this cache keeps decoded pixels.
 
@@ -20,6 +22,11 @@ export class FrameCache {
   private inflight = new Map<number, { promise: Promise<ImageBitmap>; ctrl: AbortController }>();
   private queue: number[] = [];
   private listeners = new Set<(n: number) => void>();
+  /** Direct loads (not prefetches) in flight, oldest first. */
+  private urgent: number[] = [];
+  /** Decoded bytes held (width * height * 4 per frame). */
+  bytes = 0;
+  evictions = 0;
   hits = 0;
   misses = 0;
 
@@ -28,6 +35,7 @@ export class FrameCache {
     private numFrames: number,
     public capacity: number,
     private concurrency = 6,
+    public maxBytes = 512 * 2 ** 20,
   ) {}
 
   /** Capacity from a memory budget: decoded RGBA frames are width*height*4 bytes. */
@@ -57,6 +65,14 @@ export class FrameCache {
     return this.bitmaps.has(n);
   }
 
+  get size(): number {
+    return this.bitmaps.size;
+  }
+
+  get inflightCount(): number {
+    return this.inflight.size;
+  }
+
   /** Loads frame n now, ahead of any prefetch queue. */
   load(n: number): Promise<ImageBitmap> {
     const have = this.bitmaps.get(n);
@@ -64,7 +80,14 @@ export class FrameCache {
     const running = this.inflight.get(n);
     if (running) return running.promise;
     this.queue = this.queue.filter((q) => q !== n);
-    return this.start(n);
+    const p = this.start(n);
+    this.urgent.push(n);
+    // A scrub asks for frame after frame: drop the stale requests beyond the newest few.
+    while (this.urgent.length > this.concurrency) {
+      const old = this.urgent.shift()!;
+      this.inflight.get(old)?.ctrl.abort();
+    }
+    return p;
   }
 
   /** Queue frames around `center`, nearest first, forward-biased; drops stale queue. */
@@ -90,16 +113,24 @@ export class FrameCache {
 
   private start(n: number): Promise<ImageBitmap> {
     const ctrl = new AbortController();
+    const done = () => {
+      this.inflight.delete(n);
+      this.urgent = this.urgent.filter((u) => u !== n);
+    };
     const promise = this.loader(n, ctrl.signal).then(
       (bmp) => {
-        this.inflight.delete(n);
+        done();
+        if (ctrl.signal.aborted) {
+          bmp.close?.();
+          throw new DOMException("superseded", "AbortError");
+        }
         this.put(n, bmp);
         for (const fn of [...this.listeners]) fn(n);
         this.pump();
         return bmp;
       },
       (err) => {
-        this.inflight.delete(n);
+        done();
         this.pump();
         throw err;
       },
@@ -109,12 +140,21 @@ export class FrameCache {
   }
 
   private put(n: number, bmp: ImageBitmap): void {
-    this.bitmaps.delete(n);
+    const had = this.bitmaps.get(n);
+    if (had) {
+      this.bitmaps.delete(n);
+      this.bytes -= sizeOf(had);
+      if (had !== bmp) had.close?.();
+    }
     this.bitmaps.set(n, bmp);
-    while (this.bitmaps.size > this.capacity) {
+    this.bytes += sizeOf(bmp);
+    while (this.bitmaps.size > 1 && (this.bitmaps.size > this.capacity || this.bytes > this.maxBytes)) {
       const oldest = this.bitmaps.keys().next().value as number;
-      this.bitmaps.get(oldest)?.close?.();
+      const b = this.bitmaps.get(oldest)!;
+      this.bytes -= sizeOf(b);
+      b.close?.();
       this.bitmaps.delete(oldest);
+      this.evictions++;
     }
   }
 
@@ -123,6 +163,10 @@ export class FrameCache {
     this.inflight.clear();
     for (const b of this.bitmaps.values()) b.close?.();
     this.bitmaps.clear();
+    this.bytes = 0;
     this.queue = [];
+    this.urgent = [];
   }
 }
+
+const sizeOf = (b: ImageBitmap) => (b.width || 0) * (b.height || 0) * 4;

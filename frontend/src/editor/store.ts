@@ -4,6 +4,7 @@
 
 import type { RestMask, RestPrompt, TimelineTrack } from "../api/types";
 import type { MaskSource } from "../protocol/wire";
+import { FrameLru, maskBytes } from "./maskCache";
 import type {
   ModelOut,
   UserPresence,
@@ -68,6 +69,8 @@ export class EditorStore {
   hidden = new Set<number>();
   /** frame → object id → mask */
   masks = new Map<number, Map<number, MaskEntry>>();
+  /** Bounds `masks`: least recently used frames go (and are read again when visited). */
+  maskLru = new FrameLru();
   /** frames whose REST masks were loaded (or are loading) */
   loadedFrames = new Set<number>();
   prompts = new Map<string, FramePrompt>();
@@ -129,7 +132,19 @@ export class EditorStore {
   }
 
   masksAt(frame: number): Map<number, MaskEntry> | undefined {
+    this.maskLru.touch(frame);
     return this.masks.get(frame);
+  }
+
+  /** Records a frame's new mask size and drops the least recently used frames over budget. */
+  private account(frame: number, m: Map<number, MaskEntry>): void {
+    this.maskLru.touch(frame, maskBytes(m.values()));
+    for (const f of this.maskLru.evict((g) => g === frame)) {
+      const gone = this.masks.get(f);
+      this.masks.delete(f);
+      this.loadedFrames.delete(f);
+      for (const oid of gone?.keys() ?? []) this.liveTouched.delete(key(oid, f));
+    }
   }
 
   promptAt(objectId: number, frame: number): FramePrompt | undefined {
@@ -226,6 +241,7 @@ export class EditorStore {
         empty: isEmptyRle(r.rle),
       });
     }
+    this.account(frame, m);
     this.emitFrame(frame);
     this.changed();
   }
@@ -364,6 +380,7 @@ export class EditorStore {
       touched = true;
     }
     this.liveEpoch++;
+    if (touched) this.account(frame, m);
     if (touched) this.emitFrame(frame);
   }
 
