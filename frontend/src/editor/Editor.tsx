@@ -8,6 +8,7 @@ import type { Direction } from "../protocol/wire";
 import { nextColor } from "./controller";
 import HelpOverlay from "./HelpOverlay";
 import { ConnectionNotices, RandomWeightsBanner } from "./Notices";
+import { labelColors, recolor } from "./colors";
 import ObjectPanel from "./ObjectPanel";
 import { editableMask, fillHoles, maskToRle, removeSpecks, type Mask } from "./paint";
 import { PeoplePanel, RoomStatus } from "./Presence";
@@ -92,7 +93,10 @@ export default function Editor({ video, project, model, toast }: { video: Video;
   });
 
   // Stable between store changes, so memoised children skip playhead-only renders.
-  const objects = useMemo(() => store.sortedObjects(), [store, version]); // eslint-disable-line react-hooks/exhaustive-deps
+  // Drawn in their label's colour where the label has one (a relabel recolours at once).
+  const byLabel = useMemo(() => labelColors(project.labels), [project.labels]);
+  const objects = useMemo(() => recolor(store.sortedObjects(), byLabel), [store, version, byLabel]); // eslint-disable-line react-hooks/exhaustive-deps
+  const colors = useMemo(() => new Map(objects.map((o) => [o.id, o.color])), [objects]);
   const maskCounts = new Map<number, number>();
   for (const [oid, t] of store.tracks) maskCounts.set(oid, t.maskFrames.size);
   const prop = store.propagation;
@@ -149,7 +153,8 @@ export default function Editor({ video, project, model, toast }: { video: Video;
           brushRadius={brushRadius}
           onBrushRadius={setBrushRadius}
           onMaskEdit={onMaskEdit}
-          newColor={nextColor(objects.map((o) => o.color))}
+          newColor={(newLabel && byLabel.get(newLabel)) || nextColor(objects.map((o) => o.color))}
+          colors={colors}
         />
         <aside className="sidebar">
           <ObjectPanel

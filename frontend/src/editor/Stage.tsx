@@ -32,7 +32,13 @@ export interface StageProps {
   onMaskEdit?: (frame: number, objectId: number | null, mask: Mask) => Promise<unknown>;
   /** Colour of the object a hand edit with nothing selected will create. */
   newColor?: string;
+  /** Object id → the colour it is drawn in (its label's), when not its own `color`. */
+  colors?: Map<number, string>;
 }
+
+/** The most the wheel zooms in (4 = 400 %), and the zoom factor per wheel delta unit. */
+export const MAX_ZOOM = 4;
+const WHEEL_ZOOM = 0.0006;
 
 interface Stroke {
   frame: number;
@@ -77,8 +83,8 @@ export default function Stage(props: StageProps) {
   const [view, setView] = useState({ zoom: 1, x: 0, y: 0 });
   const pan = useRef<{ x: number; y: number; vx: number; vy: number } | null>(null);
   // Latest values for the synchronous mask-paint callback.
-  const live = useRef({ frame, selected, opacity, onPainted: props.onPainted, newColor: props.newColor });
-  live.current = { frame, selected, opacity, onPainted: props.onPainted, newColor: props.newColor };
+  const live = useRef({ frame, selected, opacity, onPainted: props.onPainted, newColor: props.newColor, colors: props.colors });
+  live.current = { frame, selected, opacity, onPainted: props.onPainted, newColor: props.newColor, colors: props.colors };
   const stroke = useRef<Stroke | null>(null);
   const preview = useRef<Preview | null>(null);
   const previewRaf = useRef(0);
@@ -143,6 +149,14 @@ export default function Stage(props: StageProps) {
     const { frame: f, selected: sel, opacity: op } = live.current;
     let masks = store.masksAt(f);
     let objects = store.objects;
+    const colors = live.current.colors;
+    if (colors && colors.size) {
+      objects = new Map(objects);
+      for (const [id, c] of colors) {
+        const o = objects.get(id);
+        if (o && o.color !== c) objects.set(id, { ...o, color: c });
+      }
+    }
     const pv = preview.current;
     if (pv && pv.frame === f) {
       masks = new Map(masks ?? []);
@@ -157,7 +171,7 @@ export default function Stage(props: StageProps) {
     overlayCanvas.current!.dataset.frame = String(f);
     live.current.onPainted?.({ ...stats, frame: f });
   };
-  useEffect(paint, [frame, selected, opacity, props.version, width, height]); // eslint-disable-line react-hooks/exhaustive-deps
+  useEffect(paint, [frame, selected, opacity, props.version, width, height, props.colors]); // eslint-disable-line react-hooks/exhaustive-deps
   // ...and synchronously when a masks message for this frame arrives (no React round trip).
   useEffect(
     () =>
@@ -291,8 +305,9 @@ export default function Stage(props: StageProps) {
     const cx = e.clientX - r.left - r.width / 2;
     const cy = e.clientY - r.top - r.height / 2;
     setView((v) => {
-      // About 1.2x per wheel notch (Chromium: deltaY 100-240 each), so five notches stay near 2.5x.
-      const zoom = Math.max(1, Math.min(12, v.zoom * Math.exp(-e.deltaY * 0.00075)));
+      // About 1.06-1.15x per wheel notch (Chromium: deltaY 100-240 each), so five notches stay
+      // under 2x, and never past MAX_ZOOM.
+      const zoom = Math.max(1, Math.min(MAX_ZOOM, v.zoom * Math.exp(-e.deltaY * WHEEL_ZOOM)));
       if (zoom === 1) return { zoom: 1, x: 0, y: 0 };
       const k = zoom / v.zoom;
       return { zoom, x: cx - (cx - v.x) * k, y: cy - (cy - v.y) * k };
@@ -352,9 +367,11 @@ export default function Stage(props: StageProps) {
     }
   };
 
-  const prompts = props.showPrompts ? store.promptsAt(frame) : [];
-  // Click markers keep their size on screen when zoomed, so they never hide the object.
-  const r = Math.max(width, height) / 150 / view.zoom;
+  // A hidden object's clicks are hidden with its mask.
+  const prompts = props.showPrompts ? store.promptsAt(frame).filter((p) => !store.hidden.has(p.objectId)) : [];
+  // Click markers are 6 screen pixels in radius at any zoom and video size (r is in video
+  // pixels), so they never hide the object.
+  const r = (6 * width) / Math.max(1, fit.w * view.zoom);
   const objects = store.objects;
 
   return (
@@ -417,7 +434,7 @@ export default function Stage(props: StageProps) {
                     width={prompt.box[2] - prompt.box[0]}
                     height={prompt.box[3] - prompt.box[1]}
                     fill="none"
-                    stroke={o?.color ?? "#fff"}
+                    stroke={props.colors?.get(objectId) ?? o?.color ?? "#fff"}
                     strokeWidth={r / 2.5}
                     strokeDasharray={`${r} ${r / 2}`}
                   />
