@@ -15,6 +15,8 @@ export const SHORTCUTS: [string, string][] = [
   ["Wheel", "Zoom at the cursor"],
   ["Alt + drag / middle drag", "Pan when zoomed"],
   ["0", "Reset zoom"],
+  ["+ / −", "Zoom the timeline in / out (or Ctrl + wheel on it)"],
+  ["Shift + wheel on the timeline", "Scroll the timeline"],
   ["N", "New object"],
   ["1 – 9", "Select object by position"],
   ["P", "Propagate (both directions)"],
