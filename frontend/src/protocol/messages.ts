@@ -34,7 +34,11 @@ export type ServerMessage =
   | PropagationDone
   | Presence
   | Pong
-  | SyncDone;
+  | SyncDone
+  | VideoUpdated
+  | CommentEvent
+  | Flags
+  | AccessChanged;
 
 export interface ProtocolSchema {
   client?: ClientMessage;
@@ -334,4 +338,65 @@ export interface SyncDone {
   req?: (number | string) | null;
   seq: number;
   type: "sync.done";
+}
+/**
+ * The video's assignment or stage changed (`PATCH /api/videos/{id}/`); `reason` when a
+ * reviewer sent it back to annotate.
+ */
+export interface VideoUpdated {
+  assignee: string | null;
+  by?: string | null;
+  reason?: string | null;
+  reviewer: string | null;
+  stage: "annotate" | "review" | "done";
+  type: "video.updated";
+  video_id: number;
+}
+/**
+ * A comment was posted or changed (resolved); `decision` is set on the comment that came
+ * with an accept or reject of `object_id`.
+ */
+export interface CommentEvent {
+  by?: string | null;
+  comment: CommentOut;
+  type: "comment.created" | "comment.updated";
+}
+export interface CommentOut {
+  author: string | null;
+  created_at: string;
+  decision: "" | "accepted" | "rejected";
+  frame: number;
+  id: number;
+  object_id: number | null;
+  parent: number | null;
+  resolved: boolean;
+  text: string;
+  x: number | null;
+  y: number | null;
+}
+/**
+ * The quality flags of `object_id` on frames `start`..`end` (inclusive) are now `frames`
+ * (flagged frames only: the others in that range have none). Sent after masks change.
+ */
+export interface Flags {
+  end: number;
+  frames: FlagOut[];
+  object_id: number;
+  start: number;
+  type: "flags";
+}
+export interface FlagOut {
+  frame: number;
+  reasons: (
+    "low_iou" | "low_object_score" | "area_jump" | "centroid_jump" | "vanished" | "reappeared" | "fwd_bwd_disagree"
+  )[];
+  score: number;
+}
+/**
+ * To one socket: its user's role in this project changed (`role`, the new one); the
+ * client refreshes which tools it shows. A removal closes the socket with 4403 instead.
+ */
+export interface AccessChanged {
+  role: string;
+  type: "access.changed";
 }
