@@ -8,7 +8,8 @@ from webapp.review.quality import REASONS
 class CommentSerializer(serializers.ModelSerializer):
     object_id = serializers.IntegerField(read_only=True, allow_null=True)
     parent = serializers.IntegerField(source="parent_id", read_only=True, allow_null=True)
-    author = serializers.CharField(source="author.username", default=None, read_only=True)
+    author = serializers.CharField(source="author.username", default=None, read_only=True,
+                                   allow_null=True)
 
     class Meta:
         model = Comment

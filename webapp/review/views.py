@@ -11,7 +11,7 @@ from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Count, Q
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import renderers, serializers, status
 from rest_framework.exceptions import PermissionDenied, ValidationError
 from rest_framework.response import Response
@@ -66,7 +66,9 @@ class CommentDetailView(APIView):
 class ReviewDecisionView(APIView):
     @extend_schema(
         request=ReviewDecisionSerializer,
-        responses={200: OpenApiTypes.OBJECT},
+        responses={200: inline_serializer("ReviewDecisionResult", {
+            "object": serializers.DictField(help_text="the masklet, as GET .../objects/ lists it"),
+            "comment": CommentSerializer(allow_null=True)})},
         description="Sets a masklet's review status under the websocket's rules (reviewers, "
                     "admins and owners accept and reject; annotators move their own work "
                     "between draft and submitted) and, with `comment`, pins a comment to the "

@@ -8,8 +8,10 @@ from webapp.videos.models import Video
 
 class VideoSerializer(StrictModelSerializer):  # strict: {"name": 0} is a 400, not "0"
     # The team workflow (webapp.review.assign): usernames or null, and the stage.
-    assignee = serializers.CharField(source="assignee.username", default=None, read_only=True)
-    reviewer = serializers.CharField(source="reviewer.username", default=None, read_only=True)
+    assignee = serializers.CharField(source="assignee.username", default=None, read_only=True,
+                                     allow_null=True)
+    reviewer = serializers.CharField(source="reviewer.username", default=None, read_only=True,
+                                     allow_null=True)
 
     class Meta:
         model = Video
