@@ -12,7 +12,7 @@ STAMP := $(VENV)/.maskflow-installed
 FRONT_STAMP := frontend/dist/index.html
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: run setup serve worker test test-py test-front bench migrate demo weights frontend clean
+.PHONY: run setup serve worker test test-py test-front bench migrate demo weights frontend gen clean
 
 run: setup migrate demo serve
 
@@ -60,6 +60,13 @@ test-front:
 
 bench: setup
 	@for b in bench/bench_*.py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done
+
+# The generated contract: protocol JSON Schema + docs/protocol.md, the project rules JSON, and the
+# TypeScript made from both (tests fail while any of them is stale).
+gen:
+	$(BIN)/python -m webapp.realtime.protocol --write
+	$(BIN)/python -m webapp.projects.contract --write
+	cd frontend && npm run gen:protocol
 
 weights: setup
 	$(BIN)/python manage.py weights $(MODEL)  # into SAM2_WEIGHTS_DIR (default checkpoints/)
