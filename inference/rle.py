@@ -1,4 +1,6 @@
-"""COCO compressed RLE for masks at video resolution, exactly as pycocotools writes it."""
+"""COCO compressed RLE for masks at video resolution, exactly as pycocotools writes it: the
+one home of encode, decode, area and bbox for the engine, the exports and the REST views.
+Torch-free (`from inference import decode_rle` loads no torch)."""
 
 from __future__ import annotations
 
@@ -7,7 +9,7 @@ from pycocotools import mask as mask_utils
 
 
 def encode_mask(mask: np.ndarray) -> dict:
-    """Encode a 2-D boolean mask as `{"size": [h, w], "counts": str}`.
+    """Encode a 2-D mask (nonzero = in) as `{"size": [h, w], "counts": str}`.
 
     pycocotools wants a Fortran-ordered uint8 array of shape (h, w, n); a C-ordered array
     silently encodes a transposed mask, so the order is forced here.
@@ -23,29 +25,41 @@ def encode_mask(mask: np.ndarray) -> dict:
     return {"size": [int(rle["size"][0]), int(rle["size"][1])], "counts": rle["counts"].decode("ascii")}
 
 
+def decode_binary(rle: dict) -> np.ndarray:
+    """Decode a COCO RLE (str, bytes or uncompressed list counts, as in YouTube-VIS files)
+    into an (h, w) uint8 array of 0/1."""
+    return mask_utils.decode(to_bytes_rle(rle))
+
+
 def decode_rle(rle: dict) -> np.ndarray:
-    """Decode a COCO RLE (counts as str or bytes) into a boolean (h, w) array."""
+    """Decode a COCO RLE (counts as str, bytes or a list) into a boolean (h, w) array."""
+    return decode_binary(rle).view(bool)
+
+
+def normalise_rle(rle: dict) -> dict:
+    """Any COCO RLE (compressed or not) → compressed with str counts."""
+    rle = to_bytes_rle(rle)
     counts = rle["counts"]
-    if isinstance(counts, str):
-        counts = counts.encode("ascii")
-    elif isinstance(counts, list):  # uncompressed RLE
-        h, w = rle["size"]
-        counts = mask_utils.frPyObjects({"size": [h, w], "counts": counts}, h, w)["counts"]
-    decoded = mask_utils.decode({"size": list(rle["size"]), "counts": counts})
-    return decoded.astype(bool)
+    if isinstance(counts, bytes):
+        counts = counts.decode("ascii")
+    return {"size": [int(rle["size"][0]), int(rle["size"][1])], "counts": counts}
 
 
 def rle_area(rle: dict) -> int:
-    return int(mask_utils.area(_bytes_rle(rle)))
+    return int(mask_utils.area(to_bytes_rle(rle)))
 
 
 def rle_bbox(rle: dict) -> list[float]:
-    """[x, y, w, h] of the mask, as pycocotools computes it."""
-    return [float(v) for v in mask_utils.toBbox(_bytes_rle(rle))]
+    """COCO [x, y, w, h] of the mask, as pycocotools computes it (all zero when empty)."""
+    return [float(v) for v in mask_utils.toBbox(to_bytes_rle(rle))]
 
 
-def _bytes_rle(rle: dict) -> dict:
+def to_bytes_rle(rle: dict) -> dict:
+    """The RLE as pycocotools' C functions take it (compressed, bytes counts)."""
     counts = rle["counts"]
+    if isinstance(counts, list):
+        h, w = rle["size"]
+        return mask_utils.frPyObjects({"size": [h, w], "counts": counts}, h, w)
     if isinstance(counts, str):
-        counts = counts.encode("ascii")
-    return {"size": list(rle["size"]), "counts": counts}
+        return {"size": list(rle["size"]), "counts": counts.encode("ascii")}
+    return rle

@@ -15,7 +15,7 @@ import torch
 
 from .frames import FrameSource
 from .model import LoadedModel
-from .rle import decode_rle, encode_mask
+from .rle import decode_rle, encode_mask, rle_area, rle_bbox
 
 log = logging.getLogger(__name__)
 
@@ -335,15 +335,14 @@ class Session:
         scores = torch.sigmoid(scores.float()).cpu().tolist()
         result = []
         for i, (obj_id, _) in enumerate(outs):
-            m = binary[i]
-            area = int(np.count_nonzero(m))
+            rle = encode_mask(binary[i])
             result.append(
                 ObjectMask(
                     object_id=int(obj_id),
-                    rle=encode_mask(m),
+                    rle=rle,
                     score=float(scores[i]),
-                    area=area,
-                    bbox=_bbox(m) if area else [0.0, 0.0, 0.0, 0.0],
+                    area=rle_area(rle),
+                    bbox=rle_bbox(rle),
                 )
             )
         return result
@@ -579,18 +578,6 @@ def _find_output(st: dict, obj_idx: int, frame: int) -> dict | None:
         if out is not None:
             return out
     return None
-
-
-def _bbox(m: np.ndarray) -> list[float]:
-    """[x, y, w, h] of a non-empty mask, as pycocotools.mask.toBbox gives it."""
-    rows = np.flatnonzero(m.any(axis=1))
-    cols = np.flatnonzero(m.any(axis=0))
-    return [
-        float(cols[0]),
-        float(rows[0]),
-        float(cols[-1] - cols[0] + 1),
-        float(rows[-1] - rows[0] + 1),
-    ]
 
 
 def _near(sorted_anchors, t: int, w: int) -> bool:

@@ -123,3 +123,19 @@ def test_a_web_server_killed_during_a_decode_leaves_no_decoder_and_the_video_get
     finally:
         print(s.logs())
         s.stop()
+
+
+def test_a_started_decode_clears_a_waiting_notice_but_keeps_a_restarts_in_one_update(
+        project_with_roles, django_assert_num_queries):
+    from webapp.videos.queue import mark_started
+
+    project, _ = project_with_roles
+    waited = _video(project, queued_at=timezone.now(), warning="no worker has taken it yet")
+    restarted = _video(project, queued_at=timezone.now(), warning=recovery.INTERRUPTED)
+    for v in (waited, restarted):
+        with django_assert_num_queries(1):
+            mark_started(v.pk)
+        v.refresh_from_db()
+        assert v.started_at is not None
+    # The restart's notice stays, so that recovery sees a second interruption.
+    assert (waited.warning, restarted.warning) == ("", recovery.INTERRUPTED)

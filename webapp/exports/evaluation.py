@@ -99,7 +99,7 @@ def _rle_iou(a: dict | None, b: dict | None) -> float:
         return 1.0
     if a is None or b is None:
         return 0.0
-    return float(mask_utils.iou([M._bytes_rle(a)], [M._bytes_rle(b)], [0])[0][0])
+    return float(mask_utils.iou([M.to_bytes_rle(a)], [M.to_bytes_rle(b)], [0])[0][0])
 
 
 def pair_measures(g_rle: dict | None, p_rle: dict | None, empty: np.ndarray) -> tuple[float, float]:

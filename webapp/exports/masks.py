@@ -1,57 +1,19 @@
-"""Mask helpers shared by the format writers, readers and the J&F evaluation: COCO RLE
-in and out, the deterministic overlap rule, and the DAVIS palette."""
+"""Mask helpers shared by the format writers, readers and the J&F evaluation: the
+deterministic overlap rule, index maps and the DAVIS palette. The RLE primitives (encode,
+decode, area, bbox) live in inference/rle.py and are re-exported here under short names."""
 from __future__ import annotations
 
 import numpy as np
 from pycocotools import mask as mask_utils
 
+from inference.rle import decode_binary as decode
+from inference.rle import encode_mask as encode
+from inference.rle import normalise_rle as normalise
+from inference.rle import rle_area as area
+from inference.rle import rle_bbox as bbox
+from inference.rle import to_bytes_rle
+
 Rle = dict  # {"size": [h, w], "counts": str}, exactly as pycocotools.mask.encode gives
-
-
-def decode(rle: Rle) -> np.ndarray:
-    """RLE → (h, w) uint8 array of 0/1. Accepts str or bytes counts, and uncompressed
-    (list) counts as in YouTube-VIS files."""
-    if isinstance(rle.get("counts"), list):
-        h, w = rle["size"]
-        rle = mask_utils.frPyObjects(rle, h, w)
-    return mask_utils.decode(rle)
-
-
-def encode(mask: np.ndarray) -> Rle:
-    """(h, w) bool/uint8 array → compressed RLE with str counts."""
-    rle = mask_utils.encode(np.asfortranarray(mask.astype(np.uint8, copy=False)))
-    rle["counts"] = rle["counts"].decode("ascii")
-    return rle
-
-
-def normalise(rle: Rle) -> Rle:
-    """Any COCO RLE (compressed or not) → compressed with str counts."""
-    if isinstance(rle.get("counts"), list):
-        h, w = rle["size"]
-        rle = mask_utils.frPyObjects(rle, h, w)
-    counts = rle["counts"]
-    if isinstance(counts, bytes):
-        counts = counts.decode("ascii")
-    return {"size": [int(rle["size"][0]), int(rle["size"][1])], "counts": counts}
-
-
-def area(rle: Rle) -> int:
-    return int(mask_utils.area(_bytes_rle(rle)))
-
-
-def bbox(rle: Rle) -> list[float]:
-    """COCO [x, y, w, h] of the mask (all zero for an empty mask)."""
-    return [float(v) for v in mask_utils.toBbox(_bytes_rle(rle))]
-
-
-def _bytes_rle(rle: Rle) -> Rle:
-    counts = rle["counts"]
-    if isinstance(counts, list):
-        h, w = rle["size"]
-        return mask_utils.frPyObjects(rle, h, w)
-    if isinstance(counts, str):
-        return {"size": rle["size"], "counts": counts.encode("ascii")}
-    return rle
 
 
 def empty_rle(height: int, width: int) -> Rle:
@@ -81,7 +43,7 @@ def overlapping(rles: dict[int, Rle]) -> set[int]:
             if (ba[0] >= bb[0] + bb[2] or bb[0] >= ba[0] + ba[2]
                     or ba[1] >= bb[1] + bb[3] or bb[1] >= ba[1] + ba[3]):
                 continue
-            inter = mask_utils.merge([_bytes_rle(ra), _bytes_rle(rb)], intersect=True)
+            inter = mask_utils.merge([to_bytes_rle(ra), to_bytes_rle(rb)], intersect=True)
             if mask_utils.area(inter) > 0:
                 out.update((na, nb))
     return out
@@ -128,4 +90,4 @@ DAVIS_PALETTE = davis_palette()
 
 
 def union(a: Rle, b: Rle) -> Rle:
-    return normalise(mask_utils.merge([_bytes_rle(a), _bytes_rle(b)]))
+    return normalise(mask_utils.merge([to_bytes_rle(a), to_bytes_rle(b)]))

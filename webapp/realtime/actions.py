@@ -32,16 +32,12 @@ class Actor:
     username: str
 
 
-def role_of(user_id: int, project_id: int, is_superuser: bool | None = None) -> str | None:
-    return role_in(project_id, user_id, is_superuser)
-
-
 def room_access(user_id: int, video_id: int, is_superuser: bool) -> tuple[Video, str] | None:
     """(video, role) for a user opening the video's room; None if it is not theirs to see."""
     video = Video.objects.select_related("project").filter(pk=video_id).first()
     if video is None:
         return None
-    role = role_of(user_id, video.project_id, is_superuser)
+    role = role_in(video.project_id, user_id, is_superuser)
     return None if role is None else (video, role)
 
 
@@ -57,7 +53,7 @@ def load_video(video_id: int, actor: Actor, object_id: int | None = None) -> sql
     if video is None:
         raise ActionError("not_found", f"video {video_id} not found")
     if video.role is None:  # not a member: superusers act as owner
-        video.role = role_of(actor.user_id, video.project_id)
+        video.role = role_in(video.project_id, actor.user_id)
     return video
 
 

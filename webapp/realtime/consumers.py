@@ -13,6 +13,7 @@ from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 
 from webapp.ops import metrics
+from webapp.projects.models import role_in
 from webapp.realtime import actions, dispatch, limits, revocation, sync, trace, watchdog
 from webapp.realtime import protocol as p
 from webapp.realtime.actions import Actor
@@ -125,8 +126,8 @@ class VideoConsumer(AsyncWebsocketConsumer):
     # -- access ----------------------------------------------------------------------------
     async def _recheck_role(self) -> bool:
         """Re-read this user's role; close the socket (4403) if they lost access."""
-        role = await database_sync_to_async(actions.role_of)(
-            self.actor.user_id, self.video.project_id, self.is_superuser)
+        role = await database_sync_to_async(role_in)(
+            self.video.project_id, self.actor.user_id, self.is_superuser)
         self.role_checked = time.monotonic()
         if role is not None:
             changed, self.role = role != self.role, role

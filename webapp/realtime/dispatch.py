@@ -68,11 +68,13 @@ def note_holder(video_id: int, worker: str | None, alive: bool) -> str | None:
 
 
 def lost(video_id: int, dead: str, heir: str) -> None:
-    """The video's worker `dead` is gone and `heir` holds it now: drop the dead worker's queue,
-    end its propagations for the room (once, whoever reaps them), and have the heir answer
-    every acknowledged prompt that has no masks yet."""
+    """`heir` holds the video now, after `dead`: drop `dead`'s queue unless it still beats
+    (what it held replays elsewhere), end its propagations for the room (once, whoever reaps
+    them), and have the heir answer every acknowledged prompt that has no masks yet. The one
+    clean-up after a holder change, for a click (assign) and the room watchdog alike."""
     reg = workers.registry()
-    reg.forget(dead)
+    if not reg.alive(dead):
+        reg.forget(dead)
     events.worker_lost(video_id, control().reap(video_id))
     reg.catch_up(video_id, heir)
 

@@ -33,9 +33,7 @@ def look(video_id: int) -> None:
     if before and alive and before != owner:
         # This server may have routed commands to the dead holder from its cache after
         # another server moved the lease (and dropped that queue): replay them too.
-        if not reg.alive(before):
-            reg.forget(before)
-        reg.catch_up(video_id, owner)
+        dispatch.lost(video_id, before, owner)
 
 
 async def _run(video_id: int) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 
+from django.db.models import Case, CharField, F, Value, When
 from django.utils import timezone
 
 from webapp import jobs
@@ -37,10 +38,10 @@ def mark_started(video_id: int) -> None:
     webapp.recovery sees a second interruption)."""
     from webapp.recovery import INTERRUPTED
 
-    now = timezone.now()
-    Video.objects.filter(pk=video_id).exclude(warning=INTERRUPTED).update(started_at=now,
-                                                                            warning="")
-    Video.objects.filter(pk=video_id, warning=INTERRUPTED).update(started_at=now)
+    Video.objects.filter(pk=video_id).update(
+        started_at=timezone.now(),
+        warning=Case(When(warning=INTERRUPTED, then=F("warning")), default=Value(""),
+                     output_field=CharField()))
 
 
 def refresh(videos) -> None:

@@ -127,7 +127,7 @@ def to_rle(seg, height: int, width: int, where: str) -> dict | None:
                 raise ArchiveError(f"{where}: an RLE needs 'size' and 'counts'")
             rle = M.normalise(seg)
             # Decode once to reject malformed counts now rather than in a later export.
-            mask_utils.area({"size": rle["size"], "counts": rle["counts"].encode("ascii")})
+            M.area(rle)
             return rle
         if isinstance(seg, list):
             polys = [p for p in seg if isinstance(p, list) and len(p) >= 6]
