@@ -76,3 +76,23 @@ async def test_a_role_change_reaches_the_open_editor(project_with_roles, client_
     msg = await recv_until(ann, lambda m: m["type"] == "access.changed")
     assert msg == {"type": "access.changed", "role": "reviewer"}
     await ann.disconnect()
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_live_masks_are_scored_and_flags_reach_the_room(project_with_roles):
+    """End to end in the embedded mode: a click's masks are stored by the inference thread,
+    whose hook scores them and broadcasts `flags` for the clicked masklet."""
+    from tests.realtime.test_consumer import prompted_object
+    from webapp.realtime import protocol as p
+    from webapp.review.models import FlagState
+
+    project, users = project_with_roles
+    video = await db(lambda: make_ready_video(project))
+    comm, _ = await connect(users["annotator"], video)
+    oid = await prompted_object(comm, video)
+    msg = await recv_until(comm, lambda m: m["type"] == "flags")
+    p.SERVER_ADAPTER.validate_python(msg)
+    assert msg["object_id"] == oid and msg["start"] <= 0 <= msg["end"]
+    state = await db(lambda: FlagState.objects.get(video=video))
+    assert state.scored_seq > 0
+    await comm.disconnect()

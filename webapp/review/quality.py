@@ -68,25 +68,30 @@ def _ramp(x: np.ndarray, zero: float, one: float) -> np.ndarray:
     return np.nan_to_num(out, nan=0.0)
 
 
-def _shape_severities(t: Track, present: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _shape_severities(t: Track, present: np.ndarray, wanted: np.ndarray
+                      ) -> tuple[np.ndarray, np.ndarray]:
     n = len(t.frames)
     area_sev, shift_sev = np.zeros(n), np.zeros(n)
     idx = np.flatnonzero(present)
+    pairs = {k: np.triu_indices(k, 1) for k in range(2, 2 * WINDOW + 1)}
+    log_ok, log_bad = np.log(AREA_OK), np.log(AREA_BAD)
     for j, i in enumerate(idx):
+        if not wanted[i]:
+            continue
         nb = np.concatenate([idx[max(0, j - WINDOW):j], idx[j + 1:j + 1 + WINDOW]])
         if len(nb) < 2:
             continue
         ref = float(np.median(t.area[nb]))
-        area_sev[i] = _ramp(np.array([abs(np.log(t.area[i] / ref))]),
-                            np.log(AREA_OK), np.log(AREA_BAD))[0]
-        f = t.frames[nb].astype(np.float64)
-        a, b = np.triu_indices(len(nb), 1)
-        span = f[b] - f[a]
-        w = (t.frames[i] - f[a]) / span
-        px = np.median(t.cx[nb][a] + w * (t.cx[nb][b] - t.cx[nb][a]))
-        py = np.median(t.cy[nb][a] + w * (t.cy[nb][b] - t.cy[nb][a]))
-        d = np.hypot(t.cx[i] - px, t.cy[i] - py) / max(np.sqrt(ref), 1.0)
-        shift_sev[i] = _ramp(np.array([d]), SHIFT_OK, SHIFT_BAD)[0]
+        jump = abs(np.log(t.area[i] / ref))
+        area_sev[i] = min(max((jump - log_ok) / (log_bad - log_ok), 0.0), 1.0)
+        f, x, y = t.frames[nb].astype(np.float64), t.cx[nb], t.cy[nb]
+        a, b = pairs[len(nb)]
+        w = (t.frames[i] - f[a]) / (f[b] - f[a])
+        px = np.median(x[a] + w * (x[b] - x[a]))
+        py = np.median(y[a] + w * (y[b] - y[a]))
+        d = float(np.hypot(t.cx[i] - px, t.cy[i] - py)) / max(np.sqrt(ref), 1.0)
+        if np.isfinite(d):
+            shift_sev[i] = min(max((d - SHIFT_OK) / (SHIFT_BAD - SHIFT_OK), 0.0), 1.0)
     return area_sev, shift_sev
 
 
@@ -116,11 +121,13 @@ def _prompt_weight(t: Track) -> np.ndarray:
     return np.where(d == 0, 0.5, w)
 
 
-def severities(t: Track) -> dict[str, np.ndarray]:
-    """Per reason, each row's severity in [0, 1] (before the prompt weight)."""
+def severities(t: Track, wanted: np.ndarray | None = None) -> dict[str, np.ndarray]:
+    """Per reason, each row's severity in [0, 1] (before the prompt weight); the area and
+    centroid reasons only for the `wanted` rows (all when None)."""
     present = t.area > 0
     n = len(t.frames)
-    area_sev, shift_sev = _shape_severities(t, present)
+    wanted = np.ones(n, dtype=bool) if wanted is None else wanted
+    area_sev, shift_sev = _shape_severities(t, present, wanted)
     vanished, reappeared = _gap_severities(t, present)
     nothing = np.zeros(n)
 
@@ -143,19 +150,18 @@ def score_track(t: Track, start: int | None = None, end: int | None = None) -> l
     [{frame, score, reasons}]."""
     if len(t.frames) == 0:
         return []
-    sev = severities(t)
+    lo = -np.inf if start is None else start
+    hi = np.inf if end is None else end
+    wanted = (t.frames >= lo) & (t.frames <= hi)
+    sev = severities(t, wanted)
     weight = _prompt_weight(t)
     stack = np.stack([sev[r] for r in REASONS])
     score = (1.0 - np.prod(1.0 - stack, axis=0)) * weight
     hits = stack * weight >= THRESHOLD
-    lo = -np.inf if start is None else start
-    hi = np.inf if end is None else end
     out = []
-    for i in np.flatnonzero(hits.any(axis=0)):
-        frame = int(t.frames[i])
-        if lo <= frame <= hi:
-            out.append({"frame": frame, "score": round(float(score[i]), 3),
-                        "reasons": [r for k, r in enumerate(REASONS) if hits[k, i]]})
+    for i in np.flatnonzero(hits.any(axis=0) & wanted):
+        out.append({"frame": int(t.frames[i]), "score": round(float(score[i]), 3),
+                    "reasons": [r for k, r in enumerate(REASONS) if hits[k, i]]})
     return out
 
 
