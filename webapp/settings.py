@@ -167,6 +167,9 @@ STORAGES = {
     ),
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
 }
+# S3 only: frames fetched from the bucket are kept on local disk (webapp.videos.frame_cache).
+FRAME_CACHE_DIR = Path(env("FRAME_CACHE_DIR", str(VAR_DIR / "frame-cache")))
+FRAME_CACHE_MB = envint("FRAME_CACHE_MB", 2048)  # 0 = no cache
 WHITENOISE_ROOT = FRONTEND_DIST if FRONTEND_DIST.exists() else None
 WHITENOISE_MAX_AGE = 3600
 

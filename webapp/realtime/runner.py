@@ -18,13 +18,13 @@ from typing import Callable
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.core.files.storage import default_storage
 from django.db import close_old_connections, connections
 
 from webapp.annotations.models import Object, Prompt
 from webapp.ops import metrics
 from webapp.realtime import events, sql, trace
 from webapp.review import flagstore
+from webapp.videos.frame_cache import frame_bytes
 from webapp.videos.models import Video
 
 log = logging.getLogger(__name__)
@@ -156,8 +156,7 @@ class Runner:
         model = get_model()
 
         def load(n: int, _v=video) -> bytes:
-            with default_storage.open(_v.frame_path(n)) as f:
-                return f.read()
+            return frame_bytes(_v, n)  # S3: through the local frame cache
 
         def factory():
             frames = JpegFrameSource(load, video.num_frames, video.width, video.height,

@@ -17,6 +17,7 @@ from webapp import jobs
 from webapp.projects.access import project_for, video_for
 from webapp.review.assign import VideoPatchSerializer, patch_video
 from webapp.videos import queue
+from webapp.videos.frame_cache import frame_bytes
 from webapp.videos.images import IMAGE_EXT
 from webapp.videos.ingest import IngestError, probe_file
 from webapp.videos.models import SourceKind, Video, VideoStatus
@@ -153,8 +154,8 @@ class FrameView(APIView):
         if n >= video.num_frames and video.status == "ready":
             raise Http404(f"frame {n} is past the end (the video has {video.num_frames} frames)")
         try:
-            with default_storage.open(video.frame_path(n), "rb") as fh:
-                data = fh.read()  # one small JPEG: no sync iterator for the ASGI handler to wrap
+            # one small JPEG (no sync iterator for the ASGI handler to wrap); S3: cached
+            data = frame_bytes(video, n)
         except FileNotFoundError:
             raise Http404(f"frame {n} not found") from None
         resp = HttpResponse(data, content_type="image/jpeg")
