@@ -136,13 +136,13 @@ def sweep_forever() -> None:
     def run():
         suspects: set = set()
         while True:
-            time.sleep(SWEEP_S)
             close_old_connections()
             try:
                 _, suspects = sweep(suspects)
             except Exception as exc:  # Redis or the database down: look again later
                 log.warning("recovery sweep failed: %s", exc)
                 suspects = set()
+            time.sleep(SWEEP_S)
 
     threading.Thread(target=run, name="maskflow-sweep", daemon=True).start()
 

@@ -1,7 +1,7 @@
 """kill -9 of the CPU worker during an ingest and during an export (private Redis and Postgres):
 the decode is retried and the export failed with a reason, by the next CPU worker's sweep
 (webapp.recovery.sweep, webapp.job_leases), never left `processing`/`running`. Recovery times
-are printed (and recorded in bench/RESULTS.md)."""
+are printed (and recorded in bench/RESULTS.md). The cluster is tests/ops/conftest.py's."""
 from __future__ import annotations
 
 import os
@@ -10,45 +10,9 @@ import time
 
 import pytest
 
-from tests.ops.cluster import Cluster
 from tests.ops.services import wait_until
 
 pytestmark = [pytest.mark.stack, pytest.mark.timeout(300)]
-
-SEED = r"""
-import numpy as np
-from pycocotools import mask as mask_util
-from webapp.annotations.models import FrameMask, Object
-from webapp.videos.models import Video
-
-v = Video.objects.get(name="big")
-for k in range(3):
-    o = Object.objects.create(video=v, name=f"o{k}")
-    rows = []
-    for f in range(v.num_frames):
-        m = np.zeros((v.height, v.width), np.uint8, order="F")
-        m[20 + k * 40:60 + k * 40, 10 + f % 200:200 + f % 200] = 1
-        rle = mask_util.encode(m)
-        rows.append(FrameMask(object=o, video=v, frame=f, source="prompt", area=int(m.sum()),
-                              rle={"size": [v.height, v.width], "counts": rle["counts"].decode()}))
-    FrameMask.objects.bulk_create(rows)
-print("SEEDED")
-"""
-
-
-@pytest.fixture(scope="module")
-def cluster(tmp_path_factory):
-    tmp = tmp_path_factory.mktemp("cpu")
-    c = Cluster(tmp, servers=1, workers=0, cpu_workers=1)
-    c.stack.videos = {"big": (240, 640, 480)}
-    try:
-        c.start()
-        c.stack._run("manage.py", "shell", "-c", SEED)
-        yield c
-    finally:
-        print(c.stack.logs())
-        c.stop()
-
 
 def _kill_cpu_worker_and_start_another(s) -> float:
     os.kill(s.cpu_workers[-1].pid, signal.SIGKILL)  # the worker only, as an OOM killer would
@@ -58,11 +22,11 @@ def _kill_cpu_worker_and_start_another(s) -> float:
     return t
 
 
-def test_cpu_worker_killed_during_an_ingest_the_decode_is_retried(cluster, tmp_path):
+def test_cpu_worker_killed_during_an_ingest_the_decode_is_retried(ops_cluster, tmp_path):
     from webapp.videos.synthetic import write_video
 
-    s = cluster.stack
-    clip = write_video(tmp_path / "long.mp4", num_frames=400, width=640, height=480)
+    s = ops_cluster.stack
+    clip = write_video(tmp_path / "long.mp4", num_frames=200, width=640, height=480)
     r = s.http("POST", f"/api/projects/{s.project_id}/videos/",
                files={"file": ("long.mp4", clip.read_bytes())})
     assert r.status_code == 201, r.text
@@ -78,13 +42,13 @@ def test_cpu_worker_killed_during_an_ingest_the_decode_is_retried(cluster, tmp_p
     v = wait_until(lambda: (lambda v: v if v["status"] != "processing" else None)(
         s.http("GET", f"/api/videos/{vid}/").json()), 120, "the decode again")
     t_ready = time.perf_counter() - t_kill
-    assert v["status"] == "ready" and v["num_frames"] == 400, v
+    assert v["status"] == "ready" and v["num_frames"] == 200, v
     print(f"RECOVERY cpu-kill ingest: requeued {t_retry:.1f} s, ready {t_ready:.1f} s "
           "after kill -9")
 
 
-def test_cpu_worker_killed_during_an_export_the_job_fails_with_a_reason(cluster):
-    s = cluster.stack
+def test_cpu_worker_killed_during_an_export_the_job_fails_with_a_reason(ops_cluster):
+    s = ops_cluster.stack
     vid = s.video_ids["big"]
     r = s.http("POST", f"/api/videos/{vid}/exports/", json={"format": "davis"})
     assert r.status_code == 201, r.text

@@ -1,6 +1,7 @@
 """Outages survived, with real processes on loopback: a Redis restart mid-session, a web server
 killed, a Postgres restart. One cluster (private Redis and Postgres, two web servers, one
-inference worker, one CPU worker) serves the module's tests in order; each leaves it healthy.
+inference worker, one CPU worker: tests/ops/conftest.py) serves the tests in order; each
+leaves it healthy.
 Recovery times are printed (and recorded in bench/RESULTS.md)."""
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ import time
 
 import pytest
 
-from tests.ops.cluster import (RECOVERY, Cluster, assert_no_acked_mask_lost, click, last_seq,
+from tests.ops.cluster import (RECOVERY, assert_no_acked_mask_lost, click, last_seq,
                                new_object, resync)
 from tests.ops.services import wait_until
 from tests.realtime.stack import Client
@@ -17,16 +18,10 @@ from tests.realtime.stack import Client
 pytestmark = [pytest.mark.stack, pytest.mark.timeout(300)]
 
 
-@pytest.fixture(scope="module")
-def cluster(tmp_path_factory):
-    c = Cluster(tmp_path_factory.mktemp("ops"))
-    try:
-        c.start()
-        yield c
-    finally:
-        print(c.stack.logs())
-        print("RECOVERY", {k: round(v, 2) for k, v in RECOVERY.items()})
-        c.stop()
+@pytest.fixture
+def cluster(ops_cluster):
+    yield ops_cluster
+    print("RECOVERY", {k: round(v, 2) for k, v in RECOVERY.items()})
 
 
 async def _room(cluster):
