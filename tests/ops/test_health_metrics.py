@@ -221,3 +221,56 @@ def test_log_format_must_be_plain_or_json(monkeypatch):
     out = subprocess.run([sys.executable, "-c", "import django; django.setup()"],
                          env=env, capture_output=True, text=True, timeout=120)
     assert out.returncode != 0 and "LOG_FORMAT='yaml'" in out.stderr
+
+
+@pytest.mark.skipif(os.environ.get("CI") != "true" and not _redis_up(),
+                    reason="Redis not running on 6379 (CI=true never skips)")
+def test_a_cpu_worker_serves_its_metrics_and_counts_as_live_until_it_stops(tmp_path):
+    import signal
+    import subprocess
+    import sys
+    import urllib.request
+
+    from django.conf import settings as dj
+
+    from tests.realtime.stack import free_port
+
+    port, prefix = free_port(), f"cpuw-{uuid.uuid4().hex[:8]}"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CELERY_")}
+    env.update(REDIS_URL="redis://127.0.0.1:6379/13", REALTIME_PREFIX=prefix,
+               MASKFLOW_VAR_DIR=str(tmp_path), DJANGO_SETTINGS_MODULE="webapp.settings",
+               LOG_FORMAT="json")
+    proc = subprocess.Popen([sys.executable, "-m", "webapp.realtime.worker", "--queues", "cpu",
+                             "--metrics-port", str(port)], cwd=dj.BASE_DIR, env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    r = redis.Redis.from_url("redis://127.0.0.1:6379/13")
+    key = f"{prefix}:cpu-workers"
+    lines: list[str] = []
+    import threading
+
+    threading.Thread(target=lambda: lines.extend(proc.stdout), daemon=True).start()
+    try:
+        deadline = time.monotonic() + 60
+        text = ""
+        while time.monotonic() < deadline:
+            try:
+                text = urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=2).read()
+                text = text.decode()
+                # Celery's own SIGTERM handling (warm shutdown) is installed once it is ready
+                if r.zcard(key) and any(" ready." in line for line in lines):
+                    break
+            except OSError:
+                pass
+            assert proc.poll() is None, "".join(lines)[-3000:]
+            time.sleep(0.2)
+        assert 'maskflow_process_resident_bytes{pid="%d",role="cpu"}' % proc.pid in text
+        assert r.zcard(key) == 1
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(timeout=60)
+        time.sleep(0.2)
+        out = "".join(lines)
+    assert r.zcard(key) == 0, "a cleanly stopped CPU worker leaves the live set"
+    # JSON logs from the worker: every line that is ours parses
+    ours = [json.loads(line) for line in out.splitlines() if line.startswith('{"ts"')]
+    assert any("metrics on" in rec["msg"] for rec in ours), out[-2000:]

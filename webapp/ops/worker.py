@@ -2,7 +2,6 @@
 (CPU workers) a heartbeat so that /readyz knows one is alive."""
 from __future__ import annotations
 
-import atexit
 import logging
 import threading
 import time
@@ -23,9 +22,12 @@ def started(role: str, name: str, metrics_port: int) -> None:
         start_http_server(metrics_port, registry=metrics.REGISTRY)
         log.info("%s worker %s: metrics on :%s/metrics", role, name, metrics_port)
     if role == "cpu":
-        threading.Thread(target=_beat, args=(name,), name="maskflow-cpu-heartbeat",
-                         daemon=True).start()
-        atexit.register(_leave, name)
+        beat = threading.Thread(target=_beat, args=(name,), name="maskflow-cpu-heartbeat",
+                                daemon=True)
+        beat.start()
+        from celery.signals import worker_shutdown
+
+        worker_shutdown.connect(lambda **_kw: _leave(name, beat), weak=False)
 
 
 def _beat(name: str) -> None:
@@ -37,9 +39,11 @@ def _beat(name: str) -> None:
         _stop.wait(cluster.CPU_HEARTBEAT_S)
 
 
-def _leave(name: str) -> None:
+def _leave(name: str, beat: threading.Thread) -> None:
     _stop.set()
+    beat.join(timeout=5)  # no beat lands after the removal
     try:
         cluster.probe_client().zrem(cluster.cpu_workers_key(), name)
-    except Exception:
-        pass
+        log.info("cpu worker %s left the live set", name)
+    except Exception as exc:
+        log.warning("cpu worker %s could not deregister: %s", name, exc)
