@@ -110,3 +110,21 @@ def test_my_work_lists_assigned_videos_with_progress(team, client_for):
     assert client_for(users["reviewer"]).get("/api/me/work/").json()[0]["videos"][0][
         "my_part"] == ["review"]
     assert client_for(users["viewer"]).get("/api/me/work/").json() == []
+
+
+def test_assignments_follow_membership(team, client_for, sent):
+    project, video, users = team
+    Video.objects.filter(pk=video.pk).update(assignee=users["annotator"],
+                                             reviewer=users["reviewer"])
+    owner = client_for(users["owner"])
+    base = f"/api/projects/{project.pk}/members/"
+    assert owner.patch(f"{base}annotator/", {"role": "admin"}, format="json").status_code == 200
+    video.refresh_from_db()
+    assert video.assignee_id == users["annotator"].pk  # an admin may still annotate
+    assert owner.patch(f"{base}annotator/", {"role": "viewer"}, format="json").status_code == 200
+    assert owner.delete(f"{base}reviewer/").status_code == 204
+    video.refresh_from_db()
+    assert (video.assignee_id, video.reviewer_id) == (None, None)
+    updates = [e for _, e in sent if e["type"] == "video.updated"]
+    assert [(e["assignee"], e["reviewer"]) for e in updates] == [(None, "reviewer"),
+                                                                 (None, None)]

@@ -43,7 +43,7 @@ def test_the_runner_hook_flags_and_rescoring_is_local(team, client_for, sent):
     assert client_for(users["viewer"]).get(f"/api/videos/{video.pk}/flags/").json() == []
 
 
-def test_masks_stored_without_the_hook_are_rescored_on_read(team, client_for):
+def test_masks_stored_without_the_hook_are_rescored_on_read(team, client_for, sent):
     _, video, users = team
     obj = Object.objects.create(video=video)
     for f in range(10):
@@ -52,6 +52,10 @@ def test_masks_stored_without_the_hook_are_rescored_on_read(team, client_for):
                                  source="import")
     flags = client_for(users["viewer"]).get(f"/api/videos/{video.pk}/flags/").json()
     assert [(r["frame"], r["reasons"]) for r in flags] == [(5, ["vanished"])]
+    assert [(e["start"], e["end"], [f["frame"] for f in e["frames"]]) for _, e in sent] == [
+        (0, 9, [5])]  # the room hears the rescan (imports call it when they finish)
+    client_for(users["viewer"]).get(f"/api/videos/{video.pk}/flags/")
+    assert len(sent) == 1  # nothing new: no rescan
     # A deleted masklet's flags are not listed; outsiders get 404.
     Object.objects.filter(pk=obj.pk).update(deleted=True)
     assert client_for(users["viewer"]).get(f"/api/videos/{video.pk}/flags/").json() == []

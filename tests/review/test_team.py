@@ -1,5 +1,7 @@
 """The team in the app: password change, user search for autocomplete, and role changes
 pushed to open editors (`access.changed`)."""
+import asyncio
+
 import pytest
 
 from tests.realtime.conftest import make_ready_video
@@ -93,6 +95,10 @@ async def test_live_masks_are_scored_and_flags_reach_the_room(project_with_roles
     msg = await recv_until(comm, lambda m: m["type"] == "flags")
     p.SERVER_ADAPTER.validate_python(msg)
     assert msg["object_id"] == oid and msg["start"] <= 0 <= msg["end"]
-    state = await db(lambda: FlagState.objects.get(video=video))
+    for _ in range(100):  # the hook records what it scored just after it broadcast
+        state = await db(lambda: FlagState.objects.get(video=video))
+        if state.scored_seq > 0:
+            break
+        await asyncio.sleep(0.05)
     assert state.scored_seq > 0
     await comm.disconnect()

@@ -106,6 +106,7 @@ def run_import(job_id: int) -> ImportJob:
     job.run(work, expected=(ArchiveError, SandboxError))
     if job.status == JobStatus.DONE and was != JobStatus.DONE:
         _announce(job, job.result["object_ids"])
+        _score(job)
     return job
 
 
@@ -187,6 +188,16 @@ def _store(job: ImportJob, reader) -> dict:
         "object_ids": [o.pk for o in kept],
         "warnings": warnings,
     }
+
+
+def _score(job: ImportJob) -> None:
+    """Quality flags of the imported masklets (webapp.review.flagstore; best effort)."""
+    try:
+        from webapp.review.flagstore import ensure_current
+
+        ensure_current(job.video)
+    except Exception:  # noqa: BLE001 - flags are rescored on the next read anyway
+        log.warning("could not score import %s's masks", job.pk, exc_info=True)
 
 
 def _announce(job: ImportJob, object_ids: list[int]) -> None:

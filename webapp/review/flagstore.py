@@ -83,15 +83,18 @@ def masks_stored(video_id: int, seq: int, pairs) -> None:
 
 
 def ensure_current(video) -> None:
-    """Rescore every masklet of `video` when masks were stored that no hook scored."""
+    """Rescore every masklet of `video` when masks were stored that no hook scored (imports
+    call it when they finish; reads of the flags too), and tell the room."""
     top = FrameMask.objects.filter(video=video).aggregate(m=Max("seq"))["m"] or 0
     state, _ = FlagState.objects.get_or_create(video=video)
     if top <= state.scored_seq:
         return
+    end = max(video.num_frames - 1, 0)
     for object_id in video.masklets.filter(deleted=False).values_list("id", flat=True):
-        track = _track(object_id)
+        rows = quality.score_track(_track(object_id))
         with transaction.atomic():
-            _replace(video.pk, object_id, None, None, quality.score_track(track))
+            _replace(video.pk, object_id, None, None, rows)
+            _emit(video.pk, object_id, 0, max([end] + [r["frame"] for r in rows]), rows)
     FlagState.objects.filter(pk=video.pk, scored_seq__lt=top).update(scored_seq=top)
 
 
