@@ -55,6 +55,10 @@ export interface Video {
   height: number;
   duration: number;
   created_at: string;
+  /** The workflow (docs/api.md, Workflow): usernames or null, and the stage. */
+  assignee?: string | null;
+  reviewer?: string | null;
+  stage?: "annotate" | "review" | "done";
   /** Seconds per frame (decode order); only on the detail (GET /api/videos/{id}/). */
   timestamps?: number[];
 }

@@ -3,6 +3,7 @@
 // playback, shortcuts, performance marks); this component lays the parts out.
 import { useCallback, useMemo, useState } from "react";
 import { can, type ModelInfo, type Project, type Role, type Video } from "../api/types";
+import { useAuth } from "../components/auth";
 import { TopBar } from "../components/layout";
 import type { Direction } from "../protocol/wire";
 import { nextColor } from "./controller";
@@ -10,6 +11,10 @@ import HelpOverlay from "./HelpOverlay";
 import { ConnectionNotices, RandomWeightsBanner } from "./Notices";
 import { labelColors, recolor } from "./colors";
 import ObjectPanel from "./ObjectPanel";
+import ReviewPanel from "./review/ReviewPanel";
+import StageBar from "./review/StageBar";
+import { useReview } from "./review/useReview";
+import { useReviewTools } from "./review/useReviewTools";
 import { editableMask, fillHoles, maskToRle, removeSpecks, type Mask } from "./paint";
 import { PeoplePanel, RoomStatus } from "./Presence";
 import PropagatePanel from "./PropagatePanel";
@@ -31,6 +36,8 @@ export default function Editor({ video, project, model, toast }: { video: Video;
   const { frame, frameRef, setFrame, seek, playing, setPlaying } = usePlayback(N, fps, cache);
   useFrameMasks(ctl, cache, video, { frame, frameRef, playing, fps, joined });
   const onPainted = usePerfMarks(ctl, cache, frameRef);
+  const { me } = useAuth();
+  const { review, reviewVersion } = useReview(ctl, video, project, joined);
 
   const [opacity, setOpacity] = useState(0.5);
   const [showPrompts, setShowPrompts] = useState(true);
@@ -48,7 +55,9 @@ export default function Editor({ video, project, model, toast }: { video: Video;
   const [cleanSize, setCleanSize] = useState(() => Math.max(16, Math.round((W * H) / 2000)));
 
   const selected = ctl.selected;
-  const role: Role | null = (store.role as Role | null) ?? project.role;
+  // access.changed pushes a new role live; a removal (close 4403) leaves no role at all.
+  const removed = conn === "failed" && ctl.client.failure?.code === 4403;
+  const role: Role | null = removed ? null : ((review.pushedRole ?? store.role) as Role | null) ?? project.role;
   const canAnnotate = can(role, "annotate");
   const canReview = can(role, "review");
 
@@ -99,11 +108,15 @@ export default function Editor({ video, project, model, toast }: { video: Video;
   const colors = useMemo(() => new Map(objects.map((o) => [o.id, o.color])), [objects]);
   const maskCounts = new Map<number, number>();
   for (const [oid, t] of store.tracks) maskCounts.set(oid, t.maskFrames.size);
+  const rv = useReviewTools({
+    review, reviewVersion, store, version, objects, frameRef, seek, select: (id) => ctl.select(id),
+    canComment: canAnnotate || canReview, toast,
+  });
   const prop = store.propagation;
   const randomWeights = store.model?.random_weights ?? model?.random_weights ?? false;
 
   return (
-    <div className="editor" data-role={role ?? ""} data-connection={conn}>
+    <div className={`editor ${rv.commentMode ? "comment-mode" : ""}`} data-role={role ?? ""} data-connection={conn}>
       <TopBar
         crumbs={[
           { label: "Projects", to: "/" },
@@ -111,6 +124,7 @@ export default function Editor({ video, project, model, toast }: { video: Video;
           { label: video.name },
         ]}
       >
+        <StageBar videoId={video.id} workflow={review.workflow} me={me?.username ?? null} manage={can(role, "manage")} toast={toast} />
         <RoomStatus ctl={ctl} conn={conn} onHelp={() => setHelp(true)} />
       </TopBar>
       {randomWeights && <RandomWeightsBanner name={store.model?.name ?? model?.model ?? "SAM 2"} />}
@@ -120,6 +134,7 @@ export default function Editor({ video, project, model, toast }: { video: Video;
           ctl={ctl}
           frame={frame}
           canAnnotate={canAnnotate}
+          canReview={canReview}
           role={role}
           tool={tool}
           setTool={setTool}
@@ -145,11 +160,11 @@ export default function Editor({ video, project, model, toast }: { video: Video;
           selected={selected}
           opacity={opacity}
           showPrompts={showPrompts}
-          editable={canAnnotate && (conn === "open" || conn === "syncing")}
-          onClick={(x, y, label) => ctl.click(frame, x, y, label, newLabel)}
-          onBox={(x0, y0, x1, y1) => ctl.box(frame, x0, y0, x1, y1, newLabel)}
+          editable={rv.commentMode || (canAnnotate && (conn === "open" || conn === "syncing"))}
+          onClick={(x, y, label) => (rv.commentMode ? rv.pickPoint(x, y) : ctl.click(frame, x, y, label, newLabel))}
+          onBox={(x0, y0, x1, y1) => !rv.commentMode && ctl.box(frame, x0, y0, x1, y1, newLabel)}
           onPainted={onPainted}
-          tool={canAnnotate ? tool : "prompt"}
+          tool={canAnnotate && !rv.commentMode ? tool : "prompt"}
           brushRadius={brushRadius}
           onBrushRadius={setBrushRadius}
           onMaskEdit={onMaskEdit}
@@ -170,6 +185,29 @@ export default function Editor({ video, project, model, toast }: { video: Video;
             setNewLabel={setNewLabel}
             ctl={ctl}
             onToggleHidden={(oid) => store.setHidden(oid, !store.hidden.has(oid))}
+          />
+          <ReviewPanel
+            videoId={video.id}
+            review={review}
+            reviewVersion={reviewVersion}
+            frame={frame}
+            objects={objects}
+            selected={selected}
+            canComment={canAnnotate || canReview}
+            canReview={canReview}
+            frameFlags={rv.frameFlags}
+            queue={rv.queue}
+            reviewMode={rv.reviewMode}
+            setReviewMode={rv.setReviewMode}
+            commentMode={rv.commentMode}
+            setCommentMode={rv.setCommentMode}
+            point={rv.point}
+            clearPoint={rv.clearPoint}
+            onSeek={seek}
+            onSelect={selectObject}
+            stepFlag={rv.stepFlag}
+            stepQueue={rv.stepQueue}
+            toast={toast}
           />
           <PropagatePanel ctl={ctl} canAnnotate={canAnnotate} onlySelected={onlySelected} setOnlySelected={setOnlySelected} propagate={propagate} />
           <PeoplePanel ctl={ctl} onSeek={setFrame} />
@@ -197,6 +235,7 @@ export default function Editor({ video, project, model, toast }: { video: Video;
         propagatingFrame={prop?.running ? prop.frame : null}
         onSeek={seek}
         onSelect={selectObject}
+        marks={rv.marks}
       />
       {help && <HelpOverlay onClose={() => setHelp(false)} />}
     </div>

@@ -25,6 +25,9 @@ export const SHORTCUTS: [string, string][] = [
   ["C", "Clear the selected object's prompts on this frame"],
   ["H", "Hide / show the selected object"],
   ["[ / ]", "Mask opacity down / up"],
+  ["F", "Next flagged frame (quality flags; Shift + F: previous)"],
+  ["R", "Review mode: next frame that needs a look: flagged, commented or not yet accepted (Shift + R: back)"],
+  ["M", "Comment mode: the next click on the video pins the comment's point"],
   ["Esc", "Cancel the polygon or stroke, else deselect"],
   ["?", "This help"],
 ];

@@ -6,6 +6,7 @@
 import { memo, useCallback, useEffect, useLayoutEffect, useRef, useState } from "react";
 import type { UserPresence, ObjectOut } from "../protocol/messages";
 import { colorFor } from "../components/layout";
+import { ReviewMarks, type TimelineMark } from "./review/ReviewMarks";
 import type { Track } from "./store";
 import {
   clampWindow,
@@ -28,6 +29,8 @@ interface Props {
   propagatingFrame: number | null;
   onSeek: (frame: number) => void;
   onSelect: (id: number) => void;
+  /** Review marks on the ruler: flagged and commented frames. */
+  marks?: TimelineMark[];
 }
 
 const LABEL_W = 180;
@@ -325,6 +328,7 @@ export default function Timeline(props: Props) {
                 title={`${u.username} is on frame ${u.frame}`}
               />
             ))}
+          {props.marks && <ReviewMarks marks={props.marks} start={view.start} span={view.span} width={w} />}
         </div>
       </div>
       {!collapsed && (

@@ -14,6 +14,8 @@ export interface ToolRailProps {
   ctl: EditorController;
   frame: number;
   canAnnotate: boolean;
+  /** Reviewers (who cannot annotate) get their own mode: comment, accept, reject. */
+  canReview?: boolean;
   role: string | null;
   tool: Tool;
   setTool: (t: Tool) => void;
@@ -122,6 +124,11 @@ export default function ToolRail(p: ToolRailProps) {
     <div className="toolrail">
       {canAnnotate ? (
         <AnnotateTools {...p} />
+      ) : p.canReview ? (
+        <div className="review-only" data-testid="review-only">
+          Review
+          <span className="muted small">comment, accept, reject · masks read-only</span>
+        </div>
       ) : (
         <div className="view-only" data-testid="view-only">
           View only
