@@ -65,7 +65,8 @@ class PrivatePostgres:
         bindir = sorted(glob.glob("/usr/lib/postgresql/*/bin"))[-1]
         self.initdb, self.postgres = f"{bindir}/initdb", f"{bindir}/postgres"
         self.dir = tempfile.mkdtemp(prefix="mf-ops-pg-")
-        shutil.chown(self.dir, "postgres", "postgres")
+        if os.geteuid() == 0:  # Postgres refuses to run as root: initdb and run as postgres
+            shutil.chown(self.dir, "postgres", "postgres")
         self.data = os.path.join(self.dir, "data")
         self.proc: subprocess.Popen | None = None
         self._as_postgres([self.initdb, "-D", self.data, "-U", "postgres", "--auth=trust",
