@@ -274,3 +274,37 @@ def test_a_cpu_worker_serves_its_metrics_and_counts_as_live_until_it_stops(tmp_p
     # JSON logs from the worker: every line that is ours parses
     ours = [json.loads(line) for line in out.splitlines() if line.startswith('{"ts"')]
     assert any("metrics on" in rec["msg"] for rec in ours), out[-2000:]
+
+
+async def test_a_websocket_connections_log_lines_name_its_video(project_with_roles, monkeypatch):
+    from channels.db import database_sync_to_async
+
+    from tests.realtime.conftest import make_ready_video
+    from tests.realtime.test_consumer import connect, request
+    from webapp.realtime.consumers import VideoConsumer
+
+    async def broken(self, msg):
+        raise RuntimeError("boom (simulated)")
+
+    monkeypatch.setattr(VideoConsumer, "on_object_create", broken)
+    project, users = project_with_roles
+    video = await database_sync_to_async(make_ready_video)(project, num_frames=2)
+    records: list[logging.LogRecord] = []
+
+    class Keep(logging.Handler):
+        def emit(self, record):
+            records.append(record)
+
+    handler = Keep()
+    handler.addFilter(logs.ContextFilter())
+    logger = logging.getLogger("webapp.realtime.consumers")
+    logger.addHandler(handler)
+    try:
+        comm, _ = await connect(users["owner"], video)
+        await request(comm, {"type": "object.create"})
+        await comm.disconnect()
+    finally:
+        logger.removeHandler(handler)
+    failed = [r for r in records if "failed" in r.getMessage()]
+    assert failed and failed[0].video_id == video.pk
+    assert json.loads(logs.JsonFormatter().format(failed[0]))["video_id"] == video.pk

@@ -12,7 +12,7 @@ from channels.exceptions import StopConsumer
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 
-from webapp.ops import metrics
+from webapp.ops import logs, metrics
 from webapp.projects.models import role_in
 from webapp.realtime import actions, dispatch, limits, revocation, sync, trace, watchdog
 from webapp.realtime import protocol as p
@@ -38,6 +38,7 @@ class VideoConsumer(AsyncWebsocketConsumer):
     # -- lifecycle -----------------------------------------------------------------------
     async def connect(self):
         self.video_id = int(self.scope["url_route"]["kwargs"]["video_id"])
+        logs.bind(video_id=self.video_id)  # this connection's log lines name its video
         user = self.scope.get("user")
         await self.accept()
         if user is None or not user.is_authenticated:
