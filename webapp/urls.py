@@ -19,7 +19,7 @@ urlpatterns = [
     path("api/", include("webapp.annotations.urls")),
     path("api/", include("webapp.exports.urls")),
     path("api/", include("webapp.review.urls")),
-    re_path(r"^(?:login|projects/\d+|videos/\d+)?/?$", spa_index, name="spa"),
+    re_path(r"^(?:login|me/work|projects/\d+(?:/analytics)?|videos/\d+)?/?$", spa_index, name="spa"),
 ]
 
 # Under /api/ an unmatched URL (e.g. /api/videos/abc/) or a crash answers JSON `{"detail"}`.

@@ -6,6 +6,8 @@ import LoginPage from "./pages/LoginPage";
 import ProjectsPage from "./pages/ProjectsPage";
 import ProjectPage from "./pages/ProjectPage";
 import EditorPage from "./pages/EditorPage";
+import MyWorkPage from "./pages/MyWorkPage";
+import AnalyticsPage from "./pages/AnalyticsPage";
 
 function RequireAuth({ children }: { children: React.ReactNode }) {
   const { me, loading } = useAuth();
@@ -26,6 +28,8 @@ export default function App() {
           <Route path="/login" element={<LoginPage />} />
           <Route path="/" element={<RequireAuth><ProjectsPage /></RequireAuth>} />
           <Route path="/projects/:id" element={<RequireAuth><ProjectPage /></RequireAuth>} />
+          <Route path="/me/work" element={<RequireAuth><MyWorkPage /></RequireAuth>} />
+          <Route path="/projects/:id/analytics" element={<RequireAuth><AnalyticsPage /></RequireAuth>} />
           <Route path="/videos/:id" element={<RequireAuth><EditorPage /></RequireAuth>} />
           <Route path="*" element={<Navigate to="/" replace />} />
         </Routes>

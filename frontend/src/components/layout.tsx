@@ -1,6 +1,10 @@
 // Shared page chrome: the top bar with brand, breadcrumbs and the signed-in user.
-import { Link, useNavigate } from "react-router-dom";
+import { Link, NavLink } from "react-router-dom";
 import { useAuth } from "./auth";
+import { colorFor } from "./colorFor";
+import UserMenu from "./UserMenu";
+
+export { colorFor };
 
 export interface Crumb {
   label: string;
@@ -21,8 +25,7 @@ export function Logo() {
 }
 
 export function TopBar({ crumbs = [], children }: { crumbs?: Crumb[]; children?: React.ReactNode }) {
-  const { me, logout } = useAuth();
-  const nav = useNavigate();
+  const { me } = useAuth();
   return (
     <header className="topbar">
       <Logo />
@@ -37,32 +40,14 @@ export function TopBar({ crumbs = [], children }: { crumbs?: Crumb[]; children?:
       <div className="topbar-right">
         {children}
         {me && (
-          <div className="user-menu">
-            <span className="avatar" style={{ background: colorFor(me.username) }} title={me.username}>
-              {me.username.slice(0, 1).toUpperCase()}
-            </span>
-            <span className="user-name">{me.username}</span>
-            <button
-              className="btn btn-ghost btn-sm"
-              onClick={async () => {
-                await logout();
-                nav("/login");
-              }}
-            >
-              Sign out
-            </button>
-          </div>
+          <NavLink to="/me/work" className="topbar-link" data-testid="my-work-link">
+            My work
+          </NavLink>
         )}
+        <UserMenu />
       </div>
     </header>
   );
-}
-
-/** A stable colour per username, for avatars and presence markers. */
-export function colorFor(name: string): string {
-  let h = 0;
-  for (let i = 0; i < name.length; i++) h = (h * 31 + name.charCodeAt(i)) >>> 0;
-  return `hsl(${h % 360} 65% 55%)`;
 }
 
 export function ProgressBar({ value, label, testId }: { value: number; label?: string; testId?: string }) {

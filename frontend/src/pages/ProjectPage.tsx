@@ -1,13 +1,16 @@
-// One project: its videos (upload, ingest progress), label classes, team and exports.
+// One project: its videos (upload, ingest progress, stage and people), label classes, team,
+// settings and exports. There is no project-level live channel: the page re-reads videos
+// and members when the tab regains focus (and after each change made here).
 import { useCallback, useEffect, useState } from "react";
-import { useParams } from "react-router-dom";
+import { Link, useParams } from "react-router-dom";
 import { api, apiList } from "../api/client";
-import { can, type Project, type Video } from "../api/types";
+import { can, type Member, type Project, type Video } from "../api/types";
 import { TopBar } from "../components/layout";
 import { useToast } from "../components/toasts";
 import ExportsCard from "./project/ExportsCard";
 import LabelsCard from "./project/LabelsCard";
 import MembersCard from "./project/MembersCard";
+import SettingsCard from "./project/SettingsCard";
 import Uploader from "./project/Uploader";
 import VideoGrid from "./project/VideoGrid";
 
@@ -16,6 +19,7 @@ export default function ProjectPage() {
   const projectId = Number(id);
   const [project, setProject] = useState<Project | null>(null);
   const [videos, setVideos] = useState<Video[] | null>(null);
+  const [members, setMembers] = useState<Member[]>([]);
   const [error, setError] = useState<string | null>(null);
   const toast = useToast();
 
@@ -37,10 +41,32 @@ export default function ProjectPage() {
     [projectId, toast],
   );
 
+  const loadMembers = useCallback(
+    () =>
+      api<Member[]>(`/api/projects/${projectId}/members/`)
+        .then(setMembers)
+        .catch((e: Error) => toast("error", e.message)),
+    [projectId, toast],
+  );
+
   useEffect(() => {
     loadProject();
     loadVideos();
-  }, [loadProject, loadVideos]);
+    loadMembers();
+    // Assignments and roles change elsewhere: re-read when the user comes back to the tab.
+    const onFocus = () => {
+      if (document.visibilityState !== "visible") return;
+      loadProject();
+      loadVideos();
+      loadMembers();
+    };
+    window.addEventListener("focus", onFocus);
+    document.addEventListener("visibilitychange", onFocus);
+    return () => {
+      window.removeEventListener("focus", onFocus);
+      document.removeEventListener("visibilitychange", onFocus);
+    };
+  }, [loadProject, loadVideos, loadMembers]);
 
   // Poll while anything is still being ingested.
   const processing = videos?.some((v) => v.status === "processing");
@@ -82,14 +108,20 @@ export default function ProjectPage() {
                 )}
               </p>
             </div>
+            {can(role, "review") && (
+              <Link to={`/projects/${projectId}/analytics`} className="btn btn-sm" data-testid="analytics-link">
+                Analytics
+              </Link>
+            )}
           </div>
           {can(role, "annotate") && <Uploader projectId={projectId} onUploaded={loadVideos} />}
-          <VideoGrid videos={videos} canManage={can(role, "manage")} onChange={loadVideos} />
+          <VideoGrid videos={videos} canManage={can(role, "manage")} members={members} onChange={loadVideos} />
         </section>
         <aside className="project-side">
           {project && <LabelsCard project={project} onChange={loadProject} />}
-          {project && <MembersCard project={project} />}
+          {project && <MembersCard project={project} members={members} onChange={loadMembers} />}
           {project && <ExportsCard project={project} videos={videos ?? []} />}
+          {project && <SettingsCard key={`${project.name}\n${project.description}`} project={project} onChange={loadProject} />}
         </aside>
       </main>
     </div>

@@ -1,54 +1,112 @@
-// The project's team: members and their roles.
-import { useCallback, useEffect, useState } from "react";
+// The project's team: members and their roles; owners and admins add members (the name
+// field suggests users), staff can create a user right here; a link to the Django admin.
+import { useState } from "react";
 import { api } from "../../api/client";
 import { can, ROLES, type Member, type Project, type Role } from "../../api/types";
+import { useAuth } from "../../components/auth";
 import { useToast } from "../../components/toasts";
+import UserSearch from "../../components/UserSearch";
+import "../work.css";
 
-export default function MembersCard({ project }: { project: Project }) {
-  const [members, setMembers] = useState<Member[]>([]);
+function RoleSelect({ value, onChange, label }: { value: Role; onChange: (r: Role) => void; label: string }) {
+  return (
+    <select value={value} aria-label={label} onChange={(e) => onChange(e.target.value as Role)}>
+      {ROLES.map((r) => (
+        <option key={r} value={r}>
+          {r}
+        </option>
+      ))}
+    </select>
+  );
+}
+
+/** Staff only: create an account (POST /api/users/) and add it to the project. */
+function CreateUser({ onCreate }: { onCreate: (username: string) => Promise<void> }) {
+  const [open, setOpen] = useState(false);
+  const [username, setUsername] = useState("");
+  const [password, setPassword] = useState("");
+  const [email, setEmail] = useState("");
+  const [error, setError] = useState<string | null>(null);
+  if (!open)
+    return (
+      <button className="link-btn small" onClick={() => setOpen(true)} data-testid="create-user-open">
+        Create a new user…
+      </button>
+    );
+  return (
+    <form
+      className="form-stack"
+      onSubmit={async (e) => {
+        e.preventDefault();
+        setError(null);
+        try {
+          await api("/api/users/", { body: { username: username.trim(), password, ...(email.trim() ? { email: email.trim() } : {}) } });
+          await onCreate(username.trim());
+          setOpen(false);
+          setUsername("");
+          setPassword("");
+          setEmail("");
+        } catch (err) {
+          setError((err as Error).message);
+        }
+      }}
+      data-testid="create-user"
+    >
+      <input placeholder="New username" value={username} onChange={(e) => setUsername(e.target.value)} name="new-username" />
+      <input placeholder="Initial password" type="password" autoComplete="new-password" value={password} onChange={(e) => setPassword(e.target.value)} name="new-password" />
+      <input placeholder="Email (optional)" type="email" value={email} onChange={(e) => setEmail(e.target.value)} name="new-email" />
+      {error && <div className="form-error">{error}</div>}
+      <div className="btn-group">
+        <button className="btn btn-sm btn-primary" type="submit" disabled={!username.trim() || !password}>
+          Create and add
+        </button>
+        <button className="btn btn-sm btn-ghost" type="button" onClick={() => setOpen(false)}>
+          Cancel
+        </button>
+      </div>
+    </form>
+  );
+}
+
+export default function MembersCard({ project, members, onChange }: { project: Project; members: Member[]; onChange: () => void }) {
   const [username, setUsername] = useState("");
   const [role, setRole] = useState<Role>("annotator");
+  const { me } = useAuth();
   const toast = useToast();
   const manage = can(project.role, "manage");
   const base = `/api/projects/${project.id}/members/`;
-  const load = useCallback(
-    () => api<Member[]>(base).then(setMembers).catch((e: Error) => toast("error", e.message)),
-    [base, toast],
-  );
-  useEffect(() => {
-    load();
-  }, [load]);
 
-  async function run(p: Promise<unknown>) {
+  async function run(p: Promise<unknown>): Promise<boolean> {
+    let ok = true;
     try {
       await p;
     } catch (e) {
       toast("error", (e as Error).message);
+      ok = false;
     }
-    load();
+    onChange();
+    return ok;
   }
+  const add = async (name: string) => {
+    if (await run(api(base, { body: { username: name, role } }))) {
+      setUsername("");
+      toast("success", `${name} added as ${role}.`);
+    }
+  };
 
   return (
-    <div className="card side-card">
+    <div className="card side-card" data-testid="team-card">
       <h2>Team</h2>
       <ul className="member-list">
         {members.map((m) => (
           <li key={m.user_id} data-testid="member-row">
             <span className="member-name">{m.username}</span>
             {manage ? (
-              <select
+              <RoleSelect
                 value={m.role}
-                aria-label={`Role of ${m.username}`}
-                onChange={(e) =>
-                  run(api(`${base}${encodeURIComponent(m.username)}/`, { method: "PATCH", body: { role: e.target.value } }))
-                }
-              >
-                {ROLES.map((r) => (
-                  <option key={r} value={r}>
-                    {r}
-                  </option>
-                ))}
-              </select>
+                label={`Role of ${m.username}`}
+                onChange={(r) => run(api(`${base}${encodeURIComponent(m.username)}/`, { method: "PATCH", body: { role: r } }))}
+              />
             ) : (
               <span className={`role-badge role-${m.role}`}>{m.role}</span>
             )}
@@ -72,22 +130,29 @@ export default function MembersCard({ project }: { project: Project }) {
           className="inline-form"
           onSubmit={(e) => {
             e.preventDefault();
-            if (!username.trim()) return;
-            run(api(base, { body: { username: username.trim(), role } })).then(() => setUsername(""));
+            if (username.trim()) void add(username.trim());
           }}
         >
-          <input placeholder="Username" value={username} onChange={(e) => setUsername(e.target.value)} name="member-username" />
-          <select value={role} onChange={(e) => setRole(e.target.value as Role)} aria-label="Role">
-            {ROLES.map((r) => (
-              <option key={r} value={r}>
-                {r}
-              </option>
-            ))}
-          </select>
+          <UserSearch value={username} onChange={setUsername} exclude={members.map((m) => m.username)} />
+          <RoleSelect value={role} onChange={setRole} label="Role" />
           <button className="btn btn-sm" type="submit">
             Add
           </button>
         </form>
+      )}
+      {manage && (
+        <div className="team-extra">
+          {me?.is_staff ? (
+            <>
+              <CreateUser onCreate={add} />
+              <a href="/admin/auth/user/" className="small" data-testid="admin-users-link">
+                Manage users in the Django admin ↗
+              </a>
+            </>
+          ) : (
+            <span className="muted small">Someone new? Ask a staff user to create their account.</span>
+          )}
+        </div>
       )}
     </div>
   );

@@ -1,18 +1,22 @@
 // The project's videos: thumbnails, ingest progress, rename and delete.
 import { Link } from "react-router-dom";
 import { api } from "../../api/client";
-import { type Video } from "../../api/types";
+import { type Member, type Video } from "../../api/types";
 import { ProgressBar } from "../../components/layout";
 import { useToast } from "../../components/toasts";
 import { formatDuration } from "../../editor/time";
+import Assignment from "./Assignment";
 
 export default function VideoGrid({
   videos,
   canManage,
+  members = [],
   onChange,
 }: {
   videos: Video[] | null;
   canManage: boolean;
+  /** The project's members, for the assignment pickers. */
+  members?: Member[];
   onChange: () => void;
 }) {
   const toast = useToast();
@@ -67,6 +71,9 @@ export default function VideoGrid({
             ) : (
               <div className="video-link disabled">{body}</div>
             )}
+            <div className="video-assign">
+              <Assignment video={v} members={members} canManage={canManage} onChange={onChange} />
+            </div>
             {canManage && (
               <button
                 className="btn btn-ghost btn-sm video-delete"
