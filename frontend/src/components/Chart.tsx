@@ -1,0 +1,73 @@
+// A small uPlot wrapper: bars or lines over dates (time axis) or categories (names).
+// uPlot is ~50 KB minified and draws on one canvas; this page loads it lazily.
+import { useEffect, useRef } from "react";
+import uPlot from "uplot";
+import "uplot/dist/uPlot.min.css";
+
+export interface ChartSeries {
+  label: string;
+  values: (number | null)[];
+  color: string;
+  kind?: "bars" | "line";
+}
+
+const AXIS = { stroke: "#8a93a8", grid: { stroke: "#2a3040", width: 1 }, ticks: { stroke: "#2a3040", width: 1 } };
+
+export default function Chart({
+  x,
+  categories,
+  series,
+  height = 240,
+  yLabel,
+  testId,
+}: {
+  /** Unix seconds (time axis) unless `categories` names each x. */
+  x: number[];
+  categories?: string[];
+  series: ChartSeries[];
+  height?: number;
+  yLabel?: string;
+  testId?: string;
+}) {
+  const box = useRef<HTMLDivElement>(null);
+  useEffect(() => {
+    const el = box.current;
+    if (!el || !x.length) return;
+    // One bar series per chart (the others are lines): bars of several series would overlap.
+    const bars = uPlot.paths.bars?.({ size: [0.6, 60] });
+    const opts: uPlot.Options = {
+      width: Math.max(200, el.clientWidth),
+      height,
+      scales: {
+        // Half a slot either side, so the first and last bars are whole (a day is 86400 s).
+        x: { time: !categories, range: (_u, lo, hi) => (categories ? [lo - 0.6, hi + 0.6] : [lo - 43200, hi + 43200]) },
+        y: { range: (_u, _lo, hi) => [0, hi > 0 ? hi * 1.1 : 1] },
+      },
+      axes: [
+        categories
+          ? { ...AXIS, values: (_u, ticks) => ticks.map((t) => categories[Math.round(t)] ?? ""), splits: () => categories.map((_c, i) => i) }
+          : AXIS,
+        { ...AXIS, label: yLabel, labelSize: 18, size: 56 },
+      ],
+      legend: { show: true },
+      cursor: { drag: { x: false, y: false } },
+      series: [
+        { label: categories ? "" : "date", value: (_u, v) => (v == null ? "" : categories ? (categories[Math.round(v)] ?? "") : new Date(v * 1000).toISOString().slice(0, 10)) },
+        ...series.map((s) => {
+          if (s.kind === "line") return { label: s.label, stroke: s.color, width: 2, points: { show: true, size: 6 } };
+          return { label: s.label, stroke: s.color, fill: s.color + "cc", width: 1, paths: bars, points: { show: false } } as uPlot.Series;
+        }),
+      ],
+    };
+    const data: uPlot.AlignedData = [x, ...series.map((s) => s.values)];
+    const chart = new uPlot(opts, data, el);
+    const ro = new ResizeObserver(() => chart.setSize({ width: Math.max(200, el.clientWidth), height }));
+    ro.observe(el);
+    return () => {
+      ro.disconnect();
+      chart.destroy();
+    };
+  }, [x, categories, series, height, yLabel]);
+  if (!x.length) return <div className="chart-empty">No data in this range yet.</div>;
+  return <div ref={box} className="chart" data-testid={testId} />;
+}
