@@ -79,6 +79,7 @@ def bucket(s3_server, settings, tmp_path):
         pages = s3.get_paginator("list_objects_v2").paginate(Bucket=name, Prefix=prefix)
         return [o["Key"] for page in pages for o in page.get("Contents", [])]
 
+    keys.acl = lambda key: s3.get_object_acl(Bucket=name, Key=key)["Grants"]
     yield keys
 
 
@@ -109,6 +110,9 @@ def test_everything_lives_in_the_bucket_and_only_members_get_it(bucket, project_
     vid = video["id"]
     frames = bucket(f"frames/{vid}/")
     assert len(frames) == 12
+    # private objects: only the owner is granted anything (no AllUsers/AuthenticatedUsers)
+    grants = bucket.acl(frames[0])
+    assert grants and all(g["Grantee"].get("Type") == "CanonicalUser" for g in grants), grants
     assert any(k.startswith("uploads/") and k.endswith(".mp4") for k in bucket())
     from django.conf import settings
 
@@ -138,6 +142,7 @@ def test_everything_lives_in_the_bucket_and_only_members_get_it(bucket, project_
     assert done["status"] == "done", done
     zips = [k for k in bucket("exports/") if k.endswith(".zip")]
     assert len(zips) == 1
+    assert all(g["Grantee"].get("Type") == "CanonicalUser" for g in bucket.acl(zips[0]))
     got = owner.get(f"/api/exports/{job}/download/")
     assert got.status_code == 200 and "Location" not in got
     data = b"".join(got.streaming_content)
