@@ -286,7 +286,6 @@ SPECTACULAR_SETTINGS = {
         "VideoStatusEnum": "webapp.videos.models.VideoStatus",
         "JobStatusEnum": "webapp.exports.models.JobStatus",
         "ExportFormatEnum": "webapp.exports.models.ExportFormat",
-        "ImportFormatEnum": "webapp.exports.models.ImportFormat",
         "RoleEnum": "webapp.projects.models.Role",
     },
 }

@@ -32,14 +32,9 @@ class ExportFormat(models.TextChoices):
     CVAT = "cvat"  # CVAT for video 1.1 XML, polygon tracks
 
 
-class ImportFormat(models.TextChoices):
-    DAVIS = "davis"
-    YTVIS = "ytvis"
-    COCO = "coco"
-    SAV = "sav"
-    MOTS = "mots"
-    YOLO = "yolo"
-    CVAT = "cvat"  # CVAT for video 1.1 XML
+# Every export format imports back, so the two sets are one enum (the schema would otherwise
+# carry two identical enums, which drf-spectacular rightly warns about).
+ImportFormat = ExportFormat
 
 
 PROGRESS_INTERVAL_S = 0.5
