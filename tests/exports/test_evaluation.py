@@ -182,3 +182,16 @@ def test_a_users_set_leaves_out_what_they_imported(two_annotators, project_with_
     # alice's two objects match the imported copies of themselves exactly.
     scored = [o for o in ev.result["objects"] if o["candidate_id"] is not None]
     assert len(scored) == 2 and all(o["JF"] == 1.0 for o in scored)
+
+
+def test_each_object_has_its_jf_per_evaluated_frame(two_annotators):
+    video, (a_disc, a_box), _ = two_annotators
+    ev = run_evaluation(Evaluation.objects.create(
+        video=video, reference={"user": "annotator"}, candidate={"user": "admin"},
+        options={"protocol": "all-frames"}).pk)
+    assert ev.status == "done", ev.error
+    objs = {o["reference_id"]: o for o in ev.result["objects"]}
+    j_box, f_box = expected_box_scores()
+    assert objs[a_disc.pk]["frames_jf"] == [1.0] * 6
+    assert objs[a_box.pk]["frames_jf"] == [round((j_box + f_box) / 2, 4)] * 6
+    assert len(ev.result["frames"]) == 6

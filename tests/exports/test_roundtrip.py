@@ -129,3 +129,18 @@ def test_the_room_hears_the_import_as_sync_would_replay_it(scene, make_video, mo
     assert sum(len(e["masks"]) for e in masks) == 18
     replay = list(sync.sync_events(target.pk, since))
     assert [(e["type"], e["seq"]) for e in replay] == [(e["type"], e["seq"]) for e in events]
+
+
+def test_a_track_without_masks_is_skipped_and_the_report_says_so(scene, make_video):
+    video, _ = scene
+    target = make_video(name="copy.mp4")
+    doc = json.loads(export_zip(video, "ytvis", include_frames=False).read("annotations.json"))
+    empty = dict(doc["annotations"][0], id=999, segmentations=[None] * len(doc["annotations"][0]["segmentations"]),
+                 areas=[None] * len(doc["annotations"][0]["segmentations"]),
+                 bboxes=[None] * len(doc["annotations"][0]["segmentations"]))
+    doc["annotations"].append(empty)
+    job = import_into(target, "ytvis", json.dumps(doc).encode(), "annotations.json")
+    assert job.status == "done", job.error
+    assert job.result["objects"] == len(doc["annotations"]) - 1
+    assert any(w.startswith("1 track(s) had no mask on any frame and were skipped") for w in
+               job.result["warnings"]), job.result["warnings"]

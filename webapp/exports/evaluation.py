@@ -237,6 +237,8 @@ def evaluate(video, ref_objs: list[Object], cand_objs: list[Object], *, stride: 
         objects.append({
             "reference_id": r, "candidate_id": partner.get(r),
             "J": js.as_dict(), "F": fs.as_dict(), "JF": (js.mean + fs.mean) / 2,
+            # (J+F)/2 on each evaluated frame, in the order of `frames` (4 decimals).
+            "frames_jf": [round((a + b) / 2, 4) for a, b in zip(per_obj[r]["J"], per_obj[r]["F"])],
         })
     per_frame = []
     for i, f in enumerate(frames):

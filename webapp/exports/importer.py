@@ -178,6 +178,10 @@ def _store(job: ImportJob, reader) -> dict:
             FrameMask.objects.bulk_create(batch)
         # Declared tracks that never had a mask are not worth an empty object.
         empty = [o.pk for k, o in objects.items() if not masks_by_key.get(k)]
+        if empty:
+            names = [o.name for k, o in objects.items() if not masks_by_key.get(k)]
+            shown = ", ".join(names[:5]) + (f" and {len(names) - 5} more" if len(names) > 5 else "")
+            warnings.append(f"{len(empty)} track(s) had no mask on any frame and were skipped: {shown}")
         Object.objects.filter(pk__in=empty).delete()
         kept = [o for k, o in objects.items() if masks_by_key.get(k)]
         job.created_objects.set(kept)

@@ -103,6 +103,7 @@ export function uploadFile(
   path: string,
   file: File,
   onProgress: (fraction: number) => void,
+  fields: Record<string, string> = {},
 ): UploadHandle {
   const xhr = new XMLHttpRequest();
   const promise = new Promise<unknown>((resolve, reject) => {
@@ -127,6 +128,7 @@ export function uploadFile(
     xhr.onerror = () => reject(new ApiError(0, "Network error during upload."));
     xhr.onabort = () => reject(new ApiError(0, "Upload cancelled."));
     const form = new FormData();
+    for (const [k, v] of Object.entries(fields)) form.append(k, v);
     form.append("file", file);
     xhr.send(form);
   });

@@ -8,6 +8,7 @@ import { TopBar } from "../components/layout";
 import type { Direction } from "../protocol/wire";
 import { nextColor } from "./controller";
 import HelpOverlay from "./HelpOverlay";
+import ImportEvaluateDrawer from "./evaluate/ImportEvaluateDrawer";
 import { ConnectionNotices, RandomWeightsBanner } from "./Notices";
 import { labelColors, recolor } from "./colors";
 import ObjectPanel from "./ObjectPanel";
@@ -42,6 +43,7 @@ export default function Editor({ video, project, model, toast }: { video: Video;
   const [opacity, setOpacity] = useState(0.5);
   const [showPrompts, setShowPrompts] = useState(true);
   const [help, setHelp] = useState(false);
+  const [evaluate, setEvaluate] = useState(false);
   const [newLabel, setNewLabel] = useState<string | null>(project.labels[0]?.name ?? null);
   const [onlySelected, setOnlySelected] = useState(false);
   // Hand tools: the tool, the brush radius (video pixels) and the clean-up size (pixels).
@@ -125,6 +127,9 @@ export default function Editor({ video, project, model, toast }: { video: Video;
         ]}
       >
         <StageBar videoId={video.id} workflow={review.workflow} me={me?.username ?? null} manage={can(role, "manage")} toast={toast} />
+        <button className="btn btn-sm" onClick={() => setEvaluate(true)} data-testid="open-evaluate" title="Import an annotation file, or compare two annotation sets (J&F)">
+          Import / Evaluate
+        </button>
         <RoomStatus ctl={ctl} conn={conn} onHelp={() => setHelp(true)} />
       </TopBar>
       {randomWeights && <RandomWeightsBanner name={store.model?.name ?? model?.model ?? "SAM 2"} />}
@@ -238,6 +243,22 @@ export default function Editor({ video, project, model, toast }: { video: Video;
         marks={rv.marks}
       />
       {help && <HelpOverlay onClose={() => setHelp(false)} />}
+      {evaluate && (
+        <ImportEvaluateDrawer
+          videoId={video.id}
+          projectId={project.id}
+          numFrames={N}
+          objects={objects}
+          canAnnotate={canAnnotate}
+          canEvaluate={canAnnotate || canReview}
+          onOpenFrame={(f, oid) => {
+            setEvaluate(false);
+            seek(f);
+            if (oid !== undefined) ctl.select(oid);
+          }}
+          onClose={() => setEvaluate(false)}
+        />
+      )}
     </div>
   );
 }
