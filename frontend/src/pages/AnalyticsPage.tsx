@@ -102,18 +102,22 @@ export default function AnalyticsPage() {
 
   const days = useMemo(() => {
     const rows = report?.days ?? [];
-    const x = rows.map((d) => Date.parse(`${d.date}T12:00:00Z`) / 1000);
+    const names = rows.map((d) => d.date);
     const series: ChartSeries[] = [
       { label: "annotation (min)", values: rows.map((d) => Math.round(((d.annotation_seconds ?? 0) / 60) * 10) / 10), color: "#5b8cff" },
       { label: "review (min)", values: rows.map((d) => Math.round(((d.review_seconds ?? 0) / 60) * 10) / 10), color: "#f5a524", kind: "line" },
     ];
-    const perFrame: ChartSeries[] = [{ label: "s / frame", values: rows.map((d) => d.seconds_per_frame), color: "#22c55e", kind: "line" }];
-    return { x, series, perFrame };
+    // Frames with masks are not dated (a mask has no day), so per day: the work itself.
+    const work: ChartSeries[] = [
+      { label: "clicks", values: rows.map((d) => d.clicks), color: "#22c55e" },
+      { label: "propagation runs", values: rows.map((d) => d.propagation_runs), color: "#ff5d8f", kind: "line" },
+      { label: "frames corrected after propagation", values: rows.map((d) => d.frames_corrected_after_propagation), color: "#f5a524", kind: "line" },
+    ];
+    return { names, series, work };
   }, [report]);
   const people = useMemo(() => {
     const rows = report?.annotators ?? [];
     return {
-      x: rows.map((_r, i) => i),
       names: rows.map((r) => r.username ?? `user ${r.user_id}`),
       perFrame: [{ label: "s / frame", values: rows.map((r) => r.seconds_per_frame), color: "#5b8cff" }] as ChartSeries[],
       rejection: [
@@ -169,19 +173,19 @@ export default function AnalyticsPage() {
               <div className="analytics-grid">
                 <div className="card chart-card">
                   <h2>Active time per day</h2>
-                  <Chart x={days.x} series={days.series} yLabel="minutes" testId="chart-days" />
+                  <Chart categories={days.names} xLabel="day" series={days.series} yLabel="minutes" testId="chart-days" />
                 </div>
                 <div className="card chart-card">
-                  <h2>Seconds per frame, per day</h2>
-                  <Chart x={days.x} series={days.perFrame} yLabel="s / frame" testId="chart-per-frame" />
+                  <h2>Clicks, propagations and corrections per day</h2>
+                  <Chart categories={days.names} xLabel="day" series={days.work} yLabel="count" testId="chart-work" />
                 </div>
                 <div className="card chart-card">
                   <h2>Seconds per frame, per annotator</h2>
-                  <Chart x={people.x} categories={people.names} series={people.perFrame} yLabel="s / frame" testId="chart-annotators" />
+                  <Chart categories={people.names} xLabel="annotator" series={people.perFrame} yLabel="s / frame" testId="chart-annotators" />
                 </div>
                 <div className="card chart-card">
                   <h2>Review rounds and rejections, per annotator</h2>
-                  <Chart x={people.x} categories={people.names} series={people.rejection} yLabel="count" testId="chart-rejections" />
+                  <Chart categories={people.names} xLabel="annotator" series={people.rejection} yLabel="count" testId="chart-rejections" />
                 </div>
               </div>
             </Suspense>
