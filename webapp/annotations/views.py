@@ -153,7 +153,8 @@ class TimelineTrackSerializer(serializers.Serializer):
 
 
 class TimelineView(APIView):
-    """Per object: the frames that have a mask and the frames that were prompted."""
+    """Per object: the frames that have a mask (a non-empty one, as everywhere a frame "has a
+    mask": the live editor, analytics) and the frames that were prompted."""
 
     @extend_schema(responses={200: TimelineTrackSerializer(many=True)})
     def get(self, request, video_id):
@@ -162,7 +163,7 @@ class TimelineView(APIView):
         prompt_frames: dict[int, set[int]] = defaultdict(set)
         live = list(video.masklets.filter(deleted=False).values_list("id", flat=True))
         for oid, frame in (
-            FrameMask.objects.filter(video=video, object_id__in=live)
+            FrameMask.objects.filter(video=video, object_id__in=live, area__gt=0)
             .order_by("object_id", "frame")
             .values_list("object_id", "frame")
         ):
