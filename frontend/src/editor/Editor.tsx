@@ -236,7 +236,7 @@ export default function Editor({ video, project, model, toast }: { video: Video;
         selected={selected}
         users={store.users}
         you={store.you}
-        version={version}
+        version={store.trackVersion}
         propagatingFrame={prop?.running ? prop.frame : null}
         onSeek={seek}
         onSelect={selectObject}

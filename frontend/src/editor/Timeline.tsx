@@ -25,6 +25,7 @@ interface Props {
   selected: number | null;
   users: UserPresence[];
   you: string | null;
+  /** Changes whenever a track may have changed (the store's trackVersion): redraws the tracks. */
   version: number;
   propagatingFrame: number | null;
   onSeek: (frame: number) => void;
@@ -269,6 +270,8 @@ export default function Timeline(props: Props) {
       onMouseDown={(e) => {
         const target = e.target as HTMLElement;
         if (target.closest(".track-label, .timeline-tools")) return;
+        // The track list's own scrollbar scrolls; it does not seek.
+        if (target.classList.contains("timeline-body") && e.nativeEvent.offsetX >= target.clientWidth) return;
         if (target.closest(".timeline-overview")) {
           drag.current = "overview";
           overviewTo(e.clientX);

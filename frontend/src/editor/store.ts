@@ -118,7 +118,10 @@ export class EditorStore {
     });
   }
 
+  /** Bumped whenever a track may change (the timeline redraws on it, not on every mask load). */
+  trackVersion = 0;
   private track(objectId: number): Track {
+    this.trackVersion++;
     let t = this.tracks.get(objectId);
     if (!t) {
       t = { maskFrames: new Set(), promptFrames: new Set() };
