@@ -127,6 +127,9 @@ CELERY_BROKER_CONNECTION_TIMEOUT = 3
 CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 3}
 # A queued ingest/export that no worker has taken after this long says so (UI, API, log).
 JOB_PICKUP_WARN_S = envint("JOB_PICKUP_WARN_S", 30)
+# Quality flags are re-scored off the inference thread, batches merged over this many seconds
+# (0: at once, in the thread that stored the masks).
+FLAGS_DEFER_S = envfloat("FLAGS_DEFER_S", 0.5)
 
 # --- realtime limits (per user; see docs/security.md) -------------------------------
 WS_MAX_SOCKETS_PER_USER = envint("WS_MAX_SOCKETS_PER_USER", 16)  # per web server process

@@ -3,6 +3,13 @@ import pytest
 from webapp.videos.models import Video
 
 
+@pytest.fixture(autouse=True)
+def flags_at_once(settings):
+    """Score quality flags in the storing thread, so tests see them when store_masks returns
+    (the deferred path has its own test)."""
+    settings.FLAGS_DEFER_S = 0
+
+
 @pytest.fixture
 def sent(monkeypatch):
     """Room events emitted through webapp.realtime.events.emit: [(video_id, event)]."""

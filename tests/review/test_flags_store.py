@@ -67,3 +67,28 @@ def test_a_failing_hook_does_not_fail_inference(team, monkeypatch, caplog):
     monkeypatch.setattr(flagstore, "rescore", lambda *a: 1 / 0)
     flagstore.masks_stored(video.pk, 3, [(1, 2)])
     assert "quality flags of video" in caplog.text
+
+
+def test_the_hook_scores_off_the_callers_thread_and_merges_batches(settings, monkeypatch):
+    """With FLAGS_DEFER_S > 0 the runner's call returns at once; the batches of a propagation
+    are scored together on the background thread, with the seq range they span."""
+    import threading
+    import time
+
+    calls, done = [], threading.Event()
+
+    def record(video_id, seq, pairs, first_seq=None):
+        calls.append((threading.current_thread().name, video_id, first_seq, seq, sorted(pairs)))
+        done.set()
+
+    monkeypatch.setattr(flagstore, "masks_stored", record)
+    monkeypatch.setattr(flagstore, "_rescorer", None)
+    settings.FLAGS_DEFER_S = 0.2
+    t0 = time.monotonic()
+    flagstore.schedule(7, 10, [(1, 5), (1, 6)])
+    flagstore.schedule(7, 11, [(1, 7), (2, 3)])
+    flagstore.schedule(7, 12, [(1, 4)])
+    assert time.monotonic() - t0 < 0.05 and calls == []  # nothing scored in the caller's thread
+    assert done.wait(5)
+    time.sleep(0.1)
+    assert calls == [("maskflow-flags", 7, 10, 12, [(1, 4), (1, 7), (2, 3), (2, 3)])]

@@ -230,7 +230,7 @@ class Runner:
             if batch:
                 # Outside a transaction (as the runner always is) this sends now.
                 events.emit_many(video_id, batch)
-                flagstore.masks_stored(video_id, seq, stored)  # re-score the neighbourhood
+                flagstore.schedule(video_id, seq, stored)  # re-score the neighbourhood, later
         return last
 
     # -- commands ------------------------------------------------------------------------

@@ -2,14 +2,21 @@
 frames), score them with webapp.review.quality, replace the flags in the range that changed,
 and tell the room (`flags`). The inference runner calls `masks_stored` after each batch of
 masks it committed; reads call `ensure_current`, which rescores a whole video whose masks
-changed without the hook (imports)."""
+changed without the hook (imports).
+
+Scoring is kept off the inference thread: the runner calls `schedule`, which merges batches per
+masklet and scores them on one background thread at most every FLAGS_DEFER_S seconds (0 scores
+at once, in the caller's thread). A batch lost with its process is caught by `ensure_current`,
+since the stored `scored_seq` then lags the masks."""
 from __future__ import annotations
 
 import logging
+import threading
 from collections import defaultdict
 
 import numpy as np
-from django.db import transaction
+from django.conf import settings
+from django.db import close_old_connections, transaction
 from django.db.models import Max
 
 from webapp.annotations.models import FrameMask, Prompt
@@ -64,15 +71,17 @@ def rescore(video_id: int, object_id: int, lo: int, hi: int) -> tuple[int, int, 
     return start, end, rows
 
 
-def masks_stored(video_id: int, seq: int, pairs) -> None:
-    """Hook after masks (object_id, frame) were committed under `seq`. Never raises: a failure
-    here must not fail inference (the next read rescores the video instead)."""
+def masks_stored(video_id: int, seq: int, pairs, first_seq: int | None = None) -> None:
+    """Hook after masks (object_id, frame) were committed under seqs `first_seq`..`seq` (one
+    batch: both the same). Never raises: a failure here must not fail inference (the next read
+    rescores the video instead)."""
+    first_seq = seq if first_seq is None else first_seq
     try:
         by_object: dict[int, list[int]] = defaultdict(list)
         for object_id, frame in pairs:
             by_object[object_id].append(frame)
         state, _ = FlagState.objects.get_or_create(video_id=video_id)
-        older = (FrameMask.objects.filter(video_id=video_id, seq__lt=seq)
+        older = (FrameMask.objects.filter(video_id=video_id, seq__lt=first_seq)
                  .aggregate(m=Max("seq"))["m"] or 0)
         for object_id, frames in by_object.items():
             rescore(video_id, object_id, min(frames), max(frames))
@@ -80,6 +89,69 @@ def masks_stored(video_id: int, seq: int, pairs) -> None:
             FlagState.objects.filter(pk=video_id, scored_seq__lt=seq).update(scored_seq=seq)
     except Exception:
         log.exception("quality flags of video %s were not updated", video_id)
+
+
+class _Pending:
+    """Batches not yet scored, merged per video: seq range and (object -> frame range)."""
+
+    def __init__(self) -> None:
+        self.first_seq: int | None = None
+        self.seq = 0
+        self.ranges: dict[int, list[int]] = {}
+
+    def add(self, seq: int, pairs) -> None:
+        self.first_seq = seq if self.first_seq is None else min(self.first_seq, seq)
+        self.seq = max(self.seq, seq)
+        for object_id, frame in pairs:
+            r = self.ranges.setdefault(object_id, [frame, frame])
+            r[0], r[1] = min(r[0], frame), max(r[1], frame)
+
+    def pairs(self) -> list[tuple[int, int]]:
+        return [(o, f) for o, (lo, hi) in self.ranges.items() for f in (lo, hi)]
+
+
+class Rescorer(threading.Thread):
+    """One background thread per process that scores merged batches (see the module doc)."""
+
+    def __init__(self, delay_s: float) -> None:
+        super().__init__(name="maskflow-flags", daemon=True)
+        self.delay_s = delay_s
+        self._lock = threading.Lock()
+        self._wake = threading.Event()
+        self._pending: dict[int, _Pending] = {}
+
+    def add(self, video_id: int, seq: int, pairs) -> None:
+        with self._lock:
+            self._pending.setdefault(video_id, _Pending()).add(seq, pairs)
+        self._wake.set()
+
+    def run(self) -> None:
+        while True:
+            self._wake.wait()
+            self._wake.clear()
+            self._wake.wait(self.delay_s)  # let a propagation's batches gather
+            with self._lock:
+                pending, self._pending = self._pending, {}
+            close_old_connections()
+            for video_id, p in pending.items():
+                masks_stored(video_id, p.seq, p.pairs(), first_seq=p.first_seq)
+
+
+_rescorer: Rescorer | None = None
+_rescorer_lock = threading.Lock()
+
+
+def schedule(video_id: int, seq: int, pairs) -> None:
+    """The runner's hook: score the masks committed under `seq` soon, off the caller's thread."""
+    global _rescorer
+    if settings.FLAGS_DEFER_S <= 0:
+        masks_stored(video_id, seq, pairs)
+        return
+    with _rescorer_lock:
+        if _rescorer is None or not _rescorer.is_alive():
+            _rescorer = Rescorer(settings.FLAGS_DEFER_S)
+            _rescorer.start()
+    _rescorer.add(video_id, seq, list(pairs))
 
 
 def ensure_current(video) -> None:
