@@ -53,6 +53,9 @@ export function describe(sel: Selector, names?: Map<string, string>): string {
   return `${sel.objects.length} objects`;
 }
 
+/** Frames at or above this J&F are not listed as bad. */
+const PERFECT = 0.999;
+
 function hasResult(ev: Evaluation | null): ev is Evaluation & { result: EvalResult } {
   return !!ev && ev.status === "done" && !!ev.result && "overall" in ev.result;
 }
@@ -93,11 +96,18 @@ export default function EvaluatePanel({
   const sets = useMemo(() => annotationSets(imports, objects, members), [imports, objects, members]);
   const byKey = useMemo(() => new Map(sets.map((s) => [s.key, s])), [sets]);
   const labels = useMemo(() => new Map(sets.map((s) => [s.key, s.label])), [sets]);
-  // Defaults: the newest import against the current masks.
+  // Defaults: the newest import (also when one just finished) against the current masks.
+  const newest = sets.find((s) => "import" in s.selector)?.key ?? "";
+  const other = (ref: string) => sets.find((s) => s.key === "current")?.key ?? sets.find((s) => s.key !== ref)?.key ?? "";
+  useEffect(() => {
+    if (!newest) return;
+    setRefKey(newest);
+    setCandKey((c) => (c === newest || !c ? other(newest) : c));
+  }, [newest]); // eslint-disable-line react-hooks/exhaustive-deps
   useEffect(() => {
     if (!byKey.has(refKey)) setRefKey(sets[0]?.key ?? "");
-    if (!byKey.has(candKey)) setCandKey(sets.find((s) => s.key === "current")?.key ?? sets[1]?.key ?? "");
-  }, [sets, byKey, refKey, candKey]);
+    if (!byKey.has(candKey)) setCandKey(other(refKey));
+  }, [sets, byKey, refKey, candKey]); // eslint-disable-line react-hooks/exhaustive-deps
 
   const evId = ev?.id;
   const running = ev ? active(ev.status) : false;
@@ -154,7 +164,7 @@ export default function EvaluatePanel({
   const worst = useMemo(() => {
     if (!result) return [];
     const rows = line ? result.frames.map((f, i) => ({ ...f, JF: line.values[i] })) : result.frames;
-    return worstFrames(rows, 6);
+    return worstFrames(rows.filter((f) => f.JF < PERFECT), 6);
   }, [result, line]);
   const same = refKey !== "" && refKey === candKey;
 
@@ -238,7 +248,7 @@ export default function EvaluatePanel({
               </div>
             ))}
           </div>
-          <JfPlot frames={result.frames} line={line} marked={worst.map((w) => w.frame)} onPick={(f) => onOpenFrame(f, focused?.candidate_id ?? undefined)} />
+          <JfPlot frames={result.frames} line={line} marked={worst} onPick={(f) => onOpenFrame(f, focused?.candidate_id ?? undefined)} />
           <table className="eval-table" data-testid="eval-objects">
             <thead>
               <tr>
@@ -279,6 +289,7 @@ export default function EvaluatePanel({
           )}
           <div className="eval-worst">
             <span className="small">Worst frames{focused ? ` of ${name(focused.reference_id)}` : ""}:</span>
+            {worst.length === 0 && <span className="muted small">none below {pct(PERFECT)}</span>}
             {worst.map((w) => (
               <a
                 key={w.frame}

@@ -27,8 +27,8 @@ export default function JfPlot({
   frames: FrameScore[];
   /** One object's (J+F)/2 per frame (same order as `frames`), drawn over the mean. */
   line?: { values: number[]; color: string; label: string } | null;
-  /** Frames to mark (the worst ones). */
-  marked?: number[];
+  /** Points to mark (the worst frames), at their own value (the picked object's or the mean). */
+  marked?: { frame: number; JF: number }[];
   onPick: (frame: number) => void;
 }) {
   const [hover, setHover] = useState<number | null>(null); // index into frames
@@ -39,7 +39,6 @@ export default function JfPlot({
   const path = (vals: number[]) =>
     vals.map((v, i) => `${i ? "L" : "M"}${sx(frames[i].frame).toFixed(1)},${sy(v).toFixed(1)}`).join("");
   const mean = useMemo(() => path(frames.map((f) => f.JF)), [frames]); // eslint-disable-line react-hooks/exhaustive-deps
-  const markedSet = new Set(marked);
 
   function nearest(clientX: number, rect: DOMRect): number | null {
     if (!frames.length) return null;
@@ -81,13 +80,11 @@ export default function JfPlot({
         ))}
         <path d={mean} className="jf-line" data-testid="jf-mean-line" />
         {line && <path d={path(line.values)} className="jf-line-obj" style={{ stroke: line.color }} data-testid="jf-object-line" />}
-        {frames.map((f) =>
-          markedSet.has(f.frame) ? (
-            <circle key={f.frame} cx={sx(f.frame)} cy={sy(f.JF)} r={4} className="jf-bad" data-frame={f.frame}>
-              <title>{`frame ${f.frame}: J&F ${(100 * f.JF).toFixed(1)}`}</title>
-            </circle>
-          ) : null,
-        )}
+        {marked.map((f) => (
+          <circle key={f.frame} cx={sx(f.frame)} cy={sy(f.JF)} r={4} className="jf-bad" data-frame={f.frame}>
+            <title>{`frame ${f.frame}: J&F ${(100 * f.JF).toFixed(1)}`}</title>
+          </circle>
+        ))}
         {h && (
           <g pointerEvents="none">
             <line x1={sx(h.frame)} x2={sx(h.frame)} y1={PAD.t} y2={H - PAD.b} className="jf-cursor" />

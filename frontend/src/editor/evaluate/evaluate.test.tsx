@@ -78,10 +78,13 @@ describe("ImportReport", () => {
 describe("JfPlot", () => {
   it("marks the given frames and picks the nearest frame on click", () => {
     const pick = vi.fn();
-    render(<JfPlot frames={RESULT.frames} marked={[2]} onPick={pick} />);
+    render(<JfPlot frames={RESULT.frames} marked={[{ frame: 2, JF: 0.1 }]} onPick={pick} />);
     const svg = screen.getByTestId("jf-plot");
     expect(svg.querySelectorAll("circle.jf-bad")).toHaveLength(1);
-    expect(svg.querySelector("circle.jf-bad")?.getAttribute("data-frame")).toBe("2");
+    const dot = svg.querySelector("circle.jf-bad");
+    expect(dot?.getAttribute("data-frame")).toBe("2");
+    // Drawn at the given value (0.1 is low in the plot), not at the mean's 0.5.
+    expect(Number(dot?.getAttribute("cy"))).toBeGreaterThan(130);
     svg.getBoundingClientRect = () => ({ left: 0, width: 640, top: 0, height: 170, right: 640, bottom: 170, x: 0, y: 0, toJSON: () => {} });
     fireEvent.click(svg, { clientX: 630 });
     expect(pick).toHaveBeenCalledWith(4);
@@ -148,5 +151,26 @@ describe("EvaluatePanel", () => {
     fireEvent.change(screen.getByTestId("eval-candidate"), { target: { value: "import:7" } });
     expect((screen.getByTestId("eval-run") as HTMLButtonElement).disabled).toBe(true);
     expect(screen.getByText(/Pick two different sets/)).toBeTruthy();
+  });
+});
+
+describe("EvaluatePanel with a perfect candidate", () => {
+  it("lists no bad frames when every frame is perfect", async () => {
+    const perfect: EvalResult = {
+      ...RESULT,
+      objects: [{ ...RESULT.objects[0], JF: 1, frames_jf: [1, 1, 1, 1] }],
+      frames: RESULT.frames.map((f) => ({ ...f, J: 1, F: 1, JF: 1 })),
+    };
+    stubApi({
+      id: 4, video: 1, status: "done", progress: 100, error: "", reference: { import: 7 }, candidate: { objects: [1] },
+      options: {}, j_mean: 1, f_mean: 1, jf_mean: 1, result: perfect, created_at: "", finished_at: "",
+    });
+    render(<EvaluatePanel videoId={1} projectId={2} objects={[{ id: 1, name: "a", color: "#f00" }]} imports={[importJob()]} canEvaluate onOpenFrame={() => {}} />);
+    await waitFor(() => expect((screen.getByTestId("eval-candidate") as HTMLSelectElement).value).toBe("current"));
+    fireEvent.click(screen.getByTestId("eval-run"));
+    await screen.findByTestId("eval-result");
+    expect(screen.queryAllByTestId("bad-frame")).toHaveLength(0);
+    expect(screen.getByText(/none below 99.9/)).toBeTruthy();
+    expect(screen.getByTestId("jf-plot").querySelectorAll("circle.jf-bad")).toHaveLength(0);
   });
 });
