@@ -27,6 +27,7 @@ import { usePerfMarks } from "./usePerfMarks";
 import { usePlayback } from "./usePlayback";
 import { useFrameMasks, useRoom, type Toast } from "./useRoom";
 import { useShortcuts } from "./useShortcuts";
+import { useUndo } from "./useUndo";
 
 export default function Editor({ video, project, model, toast }: { video: Video; project: Project; model: ModelInfo | null; toast: Toast }) {
   const W = video.width;
@@ -98,9 +99,10 @@ export default function Editor({ video, project, model, toast }: { video: Video;
     },
     [ctl, canAnnotate, onlySelected, frameRef],
   );
+  const { undo, redo } = useUndo(ctl, frameRef, canAnnotate, toast);
   useShortcuts({
     ctl, numFrames: N, frameRef, setFrame, setPlaying, canAnnotate, newLabel, propagate,
-    help, setHelp, setTool, brushRadius, setBrushRadius, setOpacity, toast,
+    help, setHelp, setTool, brushRadius, setBrushRadius, setOpacity, undo, redo,
   });
 
   // Stable between store changes, so memoised children skip playhead-only renders.
@@ -154,6 +156,8 @@ export default function Editor({ video, project, model, toast }: { video: Video;
           showPrompts={showPrompts}
           setShowPrompts={setShowPrompts}
           onHelp={() => setHelp(true)}
+          undo={undo}
+          redo={redo}
         />
         <Stage
           width={W}
@@ -214,7 +218,7 @@ export default function Editor({ video, project, model, toast }: { video: Video;
             stepQueue={rv.stepQueue}
             toast={toast}
           />
-          <PropagatePanel ctl={ctl} canAnnotate={canAnnotate} onlySelected={onlySelected} setOnlySelected={setOnlySelected} propagate={propagate} />
+          <PropagatePanel ctl={ctl} canAnnotate={canAnnotate} onlySelected={onlySelected} setOnlySelected={setOnlySelected} propagate={propagate} toast={toast} />
           <PeoplePanel ctl={ctl} onSeek={setFrame} />
         </aside>
       </div>

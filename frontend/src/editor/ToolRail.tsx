@@ -30,6 +30,9 @@ export interface ToolRailProps {
   showPrompts: boolean;
   setShowPrompts: (on: boolean) => void;
   onHelp: () => void;
+  /** Undo: the selected object's last prompt here, else this user's last one on the frame. */
+  undo: () => void;
+  redo: () => void;
 }
 
 function ToolSettings({ tool, brushRadius, maxRadius, setBrushRadius }: Pick<ToolRailProps, "tool" | "brushRadius" | "maxRadius" | "setBrushRadius">) {
@@ -87,9 +90,14 @@ function AnnotateTools(p: ToolRailProps) {
         ))}
       </div>
       <ToolSettings {...p} />
-      <button className="btn btn-sm" onClick={() => ctl.undo(frame)} disabled={none} title="Undo last prompt (Z)" data-testid="undo">
-        Undo
-      </button>
+      <div className="btn-group">
+        <button className="btn btn-sm" onClick={p.undo} title="Undo the selected object's last prompt on this frame, else your last one here (Z, Ctrl+Z)" data-testid="undo">
+          Undo
+        </button>
+        <button className="btn btn-sm" onClick={p.redo} disabled={!ctl.canRedo(frame)} title="Redo: send the undone prompt again (Ctrl+Shift+Z, Ctrl+Y)" data-testid="redo">
+          Redo
+        </button>
+      </div>
       <button className="btn btn-sm" onClick={() => ctl.clearFrame(frame)} disabled={none} title="Clear prompts on this frame (C)" data-testid="clear-frame">
         Clear frame
       </button>

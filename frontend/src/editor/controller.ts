@@ -35,6 +35,19 @@ interface HandEdit {
   seq: number;
   prevRle: Rle | null;
   prevPrompt: FramePrompt | undefined;
+  /** The edit's own mask, re-sent by a redo. */
+  rle: Rle;
+}
+
+/** What an undo took back, so redo can re-send it: the frame's clicks and box before the
+ *  undo (`prompt`) or a hand edit's mask (`rle`). Valid while nobody prompted the object on
+ *  that frame after the undo (`seq`). */
+interface RedoEntry {
+  objectId: number;
+  frame: number;
+  seq: number;
+  prompt?: FramePrompt;
+  rle?: Rle;
 }
 
 interface PendingClick {
@@ -55,6 +68,9 @@ export class EditorController {
   private pendingMark: { name: string; seq: number; frame: number } | null = null;
   private unsubs: (() => void)[] = [];
   private handEdits: HandEdit[] = [];
+  private redos: RedoEntry[] = [];
+  /** Objects seen in each user's running propagation (masks with source "propagation"). */
+  private propagating = new Map<string, Set<number>>();
 
   constructor(private opts: ControllerOptions) {
     this.store = opts.store ?? new EditorStore();
@@ -105,6 +121,7 @@ export class EditorController {
       this.pendingMark = { name, seq: msg.seq, frame: msg.frame };
     }
     this.store.apply(msg);
+    this.trackPropagation(msg);
     if (this.pendingMark) {
       // Not the frame on screen: nothing was painted, so drop the mark.
       performance.clearMarks(this.pendingMark.name);
@@ -194,6 +211,7 @@ export class EditorController {
   /** A click: label 1 adds to the object, 0 removes. No object selected → create one. */
   async click(frame: number, x: number, y: number, label: 0 | 1, newObjectLabel: string | null): Promise<void> {
     if (!this.inImage(x, y)) return;
+    this.redos = [];
     const pt: [number, number] = [Math.round(x * 10) / 10, Math.round(y * 10) / 10];
     if (this.awaitingCreate) {
       // Clicks made while the new object is being created go to it once it exists.
@@ -217,6 +235,7 @@ export class EditorController {
 
   async box(frame: number, x0: number, y0: number, x1: number, y1: number, newObjectLabel: string | null): Promise<void> {
     const clamp = (v: number, hi: number) => Math.max(0, Math.min(hi - 1, v));
+    this.redos = [];
     const b: [number, number, number, number] = [
       Math.round(clamp(Math.min(x0, x1), this.opts.width)),
       Math.round(clamp(Math.min(y0, y1), this.opts.height)),
@@ -239,14 +258,14 @@ export class EditorController {
     labels: (0 | 1)[],
     box: [number, number, number, number] | null,
     clearOld: boolean,
-  ): Promise<void> {
+  ): Promise<number | null> {
     const msg: ClientMessage = { type: "prompt.add", object_id: objectId, frame, clear_old: clearOld };
     if (points.length) {
       msg.points = points;
       msg.labels = labels;
     }
     if (box) msg.box = box;
-    await this.request(msg);
+    return (await this.request(msg))?.seq ?? null;
   }
 
   // ---- hand edits ----------------------------------------------------------------------
@@ -255,7 +274,8 @@ export class EditorController {
    * conditioning frame and the server broadcasts it to everyone. Shown at once; put back if
    * the server refuses. No object → one is created first. Returns the object id, or null.
    */
-  async setMask(frame: number, objectId: number | null, rle: Rle, newObjectLabel: string | null = null): Promise<number | null> {
+  async setMask(frame: number, objectId: number | null, rle: Rle, newObjectLabel: string | null = null, redo = false): Promise<number | null> {
+    if (!redo) this.redos = [];
     let id = objectId;
     if (id === null || !this.store.objects.has(id)) {
       id = await this.createObject(newObjectLabel);
@@ -269,7 +289,7 @@ export class EditorController {
       this.store.restoreMask(frame, id, rle, prevEntry);
       return null;
     }
-    this.handEdits.push({ objectId: id, frame, seq: ack.seq ?? 0, prevRle: prevEntry?.rle ?? null, prevPrompt });
+    this.handEdits.push({ objectId: id, frame, seq: ack.seq ?? 0, prevRle: prevEntry?.rle ?? null, prevPrompt, rle });
     if (this.handEdits.length > 200) this.handEdits.splice(0, 100);
     return id;
   }
@@ -306,35 +326,104 @@ export class EditorController {
         break;
       }
     }
+    if (seq !== null) this.redos.push({ objectId: id, frame, seq, rle: e.rle });
     return true;
   }
 
-  /** Undoes the selected object's last change on this frame: a hand edit, else its last click
-   *  (by re-prompting the rest). */
-  async undo(frame: number): Promise<boolean> {
-    const id = this.selected;
-    if (id === null) return false;
-    if (await this.undoHandEdit(id, frame)) return true;
+  /** Undoes one object's last change on a frame: a hand edit, else its last click or box (by
+   *  re-prompting the rest). Without `objectId`: the selected object's, else (nothing of it
+   *  here) the newest prompt or hand edit of this user on the frame, whichever object it
+   *  was. Returns the object undone, or null when there was nothing to undo. */
+  async undo(frame: number, objectId: number | null = this.undoTarget(frame)): Promise<number | null> {
+    const id = objectId;
+    if (id === null) return null;
+    if (await this.undoHandEdit(id, frame)) return id;
     const p = this.store.promptAt(id, frame);
-    if (!p || (p.points.length === 0 && !p.box)) return false;
+    if (!p || (p.points.length === 0 && !p.box)) return null;
     const points = p.points.slice(0, -1);
     const labels = p.labels.slice(0, -1);
     const box = p.points.length ? p.box : null; // the box goes last, once the clicks are gone
-    if (points.length || box) await this.sendPrompt(id, frame, points, labels, box, true);
-    else await this.clearFrame(frame, id);
-    return true;
+    const seq = points.length || box ? await this.sendPrompt(id, frame, points, labels, box, true) : await this.resetFrame(frame, id);
+    if (seq !== null) this.redos.push({ objectId: id, frame, seq, prompt: p });
+    this.notify();
+    return id;
+  }
+
+  /** Whose change Z takes back on `frame`: the selected object's when it has one there, else
+   *  the object of this user's newest prompt or hand edit on the frame. */
+  undoTarget(frame: number): number | null {
+    const sel = this.selected;
+    const undoable = (id: number) => {
+      const p = this.store.promptAt(id, frame);
+      return !!(p && (p.points.length || p.box)) || this.handEdits.some((e) => e.objectId === id && e.frame === frame);
+    };
+    if (sel !== null && this.store.objects.has(sel) && undoable(sel)) return sel;
+    let best: number | null = null;
+    let bestSeq = -1;
+    const consider = (id: number, seq: number) => {
+      if (seq > bestSeq && this.store.objects.has(id)) [best, bestSeq] = [id, seq];
+    };
+    for (const { objectId, prompt } of this.store.promptsAt(frame)) {
+      if (prompt.by !== null && prompt.by === this.store.you) consider(objectId, this.store.lastPromptSeq(objectId, frame));
+    }
+    for (const e of this.handEdits) {
+      if (e.frame === frame && this.store.lastPromptSeq(e.objectId, frame) <= e.seq) consider(e.objectId, e.seq);
+    }
+    return best;
+  }
+
+  /** True when redo has something for `frame`. */
+  canRedo(frame: number): boolean {
+    return this.redos.some((r) => r.frame === frame);
+  }
+
+  /** Re-sends what the last undo on `frame` took back. Returns the object, null when there is
+   *  nothing to redo, or "stale" when someone prompted that object on the frame since. */
+  async redo(frame: number): Promise<number | null | "stale"> {
+    let i = this.redos.length - 1;
+    while (i >= 0 && this.redos[i].frame !== frame) i--;
+    if (i < 0) return null;
+    const r = this.redos[i];
+    if (!this.store.objects.has(r.objectId) || this.store.lastPromptSeq(r.objectId, frame) > r.seq) {
+      this.redos = this.redos.filter((x) => !(x.objectId === r.objectId && x.frame === frame));
+      return "stale";
+    }
+    this.redos.splice(i, 1);
+    let seq: number | null = null;
+    if (r.rle) {
+      // A hand edit again (undoable as one); its entry holds the new prompt's seq.
+      if ((await this.setMask(frame, r.objectId, r.rle, null, true)) !== null) seq = this.handEdits[this.handEdits.length - 1].seq;
+    } else if (r.prompt) {
+      seq = await this.sendPrompt(r.objectId, frame, r.prompt.points, r.prompt.labels, r.prompt.box, true);
+    }
+    // The state is again the one the redo before this one (same object, frame) starts from.
+    for (let j = i - 1; j >= 0 && seq !== null; j--) {
+      const prev = this.redos[j];
+      if (prev.objectId === r.objectId && prev.frame === frame) {
+        prev.seq = seq;
+        break;
+      }
+    }
+    this.notify();
+    return r.objectId;
   }
 
   /** Clears an object's prompts on a frame: an empty mask prompt resets SAM 2's input there. */
   async clearFrame(frame: number, objectId: number | null = this.selected): Promise<void> {
     if (objectId === null) return;
+    this.redos = [];
+    await this.resetFrame(frame, objectId);
+  }
+
+  private async resetFrame(frame: number, objectId: number): Promise<number | null> {
     const empty = encodeRle(new Uint8Array(0), this.opts.height, this.opts.width);
-    await this.request({
+    const ack = await this.request({
       type: "prompt.mask",
       object_id: objectId,
       frame,
       rle: { size: [this.opts.height, this.opts.width], counts: empty.counts },
     });
+    return ack?.seq ?? null;
   }
 
   // ---- propagation ----------------------------------------------------------------------
@@ -345,15 +434,39 @@ export class EditorController {
     }
     const msg: ClientMessage = { type: "propagate.start", frame, direction };
     if (onlySelected && this.selected !== null) msg.object_ids = [this.selected];
-    this.store.startPropagation(this.store.you);
+    const you = this.store.you;
+    if (you) {
+      const targets = msg.object_ids ?? [...this.store.tracks].filter(([, t]) => t.promptFrames.size).map(([id]) => id);
+      this.propagating.set(you, new Set(targets));
+    }
+    this.store.startPropagation(you);
     const ack = await this.request(msg);
     if (!ack && this.store.propagation?.running && this.store.propagation.total === 0) {
       this.store.apply({ type: "propagation.done", cancelled: true, reason: "failed" });
     }
   }
 
-  cancelPropagation(): void {
-    void this.request({ type: "propagate.cancel" });
+  /** Cancels propagation `job` (anyone's: the server lets any annotator stop it), or without
+   *  one this user's propagations. False when the server refused. */
+  async cancelPropagation(job: number | null = null): Promise<boolean> {
+    const msg: ClientMessage = { type: "propagate.cancel" };
+    if (job !== null) msg.job = job;
+    return (await this.request(msg)) !== null;
+  }
+
+  /** The objects seen in `by`'s running propagation so far (ids, in order). */
+  propagatingObjects(by: string | null): number[] {
+    return by === null ? [] : [...(this.propagating.get(by) ?? [])].sort((a, b) => a - b);
+  }
+
+  private trackPropagation(msg: ServerMessage): void {
+    if (msg.type === "masks" && msg.source === "propagation" && msg.by) {
+      const seen = this.propagating.get(msg.by) ?? new Set<number>();
+      for (const m of msg.masks) seen.add(m.object_id);
+      this.propagating.set(msg.by, seen);
+    } else if (msg.type === "propagation.done" && msg.by) {
+      this.propagating.delete(msg.by);
+    }
   }
 
   presence(frame: number): void {

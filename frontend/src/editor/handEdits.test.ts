@@ -71,14 +71,14 @@ describe("hand edits (brush, eraser, polygon, clean-up)", () => {
     echo(ctl, lastSeq(), sent.at(-1)!);
     await ctl.setMask(2, 1, c);
     echo(ctl, lastSeq(), sent.at(-1)!);
-    expect(await ctl.undo(2)).toBe(true);
+    expect(await ctl.undo(2)).toBe(1);
     expect(sent.at(-1)).toMatchObject({ type: "prompt.mask", frame: 2, rle: { counts: b.counts } });
     echo(ctl, lastSeq(), sent.at(-1)!);
-    expect(await ctl.undo(2)).toBe(true);
+    expect(await ctl.undo(2)).toBe(1);
     expect(sent.at(-1)).toMatchObject({ type: "prompt.mask", frame: 2, rle: { counts: a.counts } });
     echo(ctl, lastSeq(), sent.at(-1)!);
     // Nothing of this tab's left on the frame: nothing to undo.
-    expect(await ctl.undo(2)).toBe(false);
+    expect(await ctl.undo(2)).toBe(null);
   });
 
   it("undo of an edit on a clicked frame puts the clicks back", async () => {

@@ -2,6 +2,7 @@
 import { useEffect, type Dispatch, type SetStateAction } from "react";
 import type { Direction } from "../protocol/wire";
 import type { EditorController } from "./controller";
+import { controlOwnsKey } from "./keys";
 import type { Tool } from "./Stage";
 
 export interface ShortcutTargets {
@@ -19,23 +20,27 @@ export interface ShortcutTargets {
   brushRadius: number;
   setBrushRadius: (r: number) => void;
   setOpacity: Dispatch<SetStateAction<number>>;
-  toast: (kind: "info", text: string) => void;
-}
-
-function isTyping(t: HTMLElement | null): boolean {
-  if (!t) return false;
-  const field = t.tagName === "INPUT" || t.tagName === "SELECT" || t.tagName === "TEXTAREA" || t.isContentEditable;
-  return field && t.getAttribute("type") !== "range";
+  /** Z / Ctrl+Z, and Shift+Z / Ctrl+Shift+Z / Ctrl+Y (useUndo). */
+  undo: () => void;
+  redo: () => void;
 }
 
 export function useShortcuts(k: ShortcutTargets) {
   const { ctl, numFrames: N, frameRef, setFrame, setPlaying, canAnnotate, newLabel, propagate } = k;
-  const { help, setHelp, setTool, brushRadius, setBrushRadius, setOpacity, toast } = k;
+  const { help, setHelp, setTool, brushRadius, setBrushRadius, setOpacity, undo, redo } = k;
   useEffect(() => {
     const store = ctl.store;
     const onKey = (e: KeyboardEvent) => {
-      if (isTyping(e.target as HTMLElement)) return;
-      if (e.ctrlKey || e.metaKey || e.defaultPrevented) return;
+      // A focused control keeps only the keys it uses (a slider its arrows, a checkbox Space).
+      if (e.defaultPrevented || controlOwnsKey(e.target, e.key)) return;
+      if (e.ctrlKey || e.metaKey) {
+        const key = e.key.toLowerCase();
+        if (key === "z" && !e.shiftKey && !e.altKey) undo();
+        else if ((key === "z" && e.shiftKey) || (key === "y" && !e.shiftKey)) redo();
+        else return;
+        e.preventDefault();
+        return;
+      }
       const f = frameRef.current;
       const objs = store.sortedObjects();
       switch (e.key) {
@@ -66,7 +71,8 @@ export function useShortcuts(k: ShortcutTargets) {
           break;
         case "z":
         case "Z":
-          if (canAnnotate) ctl.undo(f).then((ok) => !ok && toast("info", "Nothing to undo on this frame."));
+          if (e.shiftKey) redo();
+          else undo();
           break;
         case "c":
         case "C":
@@ -122,5 +128,5 @@ export function useShortcuts(k: ShortcutTargets) {
     };
     window.addEventListener("keydown", onKey);
     return () => window.removeEventListener("keydown", onKey);
-  }, [ctl, N, frameRef, setFrame, setPlaying, canAnnotate, newLabel, propagate, help, setHelp, setTool, toast, brushRadius, setBrushRadius, setOpacity]);
+  }, [ctl, N, frameRef, setFrame, setPlaying, canAnnotate, newLabel, propagate, help, setHelp, setTool, undo, redo, brushRadius, setBrushRadius, setOpacity]);
 }
