@@ -19,6 +19,17 @@ export function getCookie(name: string): string | null {
   return null;
 }
 
+/** A field's message as a user reads it: without the raw key ("username: A user with that
+ *  username already exists." → the sentence alone, when it names the field), else with the
+ *  field's name in words ("max_frames: ..." → "Max frames: ..."). */
+function withField(key: string, message: string): string {
+  const words = key.replace(/[_.]+/g, " ").trim();
+  if (!words || /^\d+$/.test(words)) return message;
+  const stem = words.toLowerCase().replace(/s$/, "");
+  if (message.toLowerCase().includes(stem)) return message;
+  return `${words[0].toUpperCase()}${words.slice(1)}: ${message}`;
+}
+
 /** The first readable message out of a DRF error body ({detail}, {field: [msg]}, [msg]). */
 export function errorMessage(body: unknown, status: number): string {
   if (typeof body === "string" && body.trim()) return body.trim().slice(0, 300);
@@ -29,7 +40,7 @@ export function errorMessage(body: unknown, status: number): string {
     if (typeof obj.message === "string") return obj.message;
     for (const [key, val] of Object.entries(obj)) {
       const inner = errorMessage(val, status);
-      if (inner) return key === "non_field_errors" ? inner : `${key}: ${inner}`;
+      if (inner) return key === "non_field_errors" ? inner : withField(key, inner);
     }
   }
   if (status === 413) return "The file is too large for this server.";

@@ -1,5 +1,6 @@
-// Toast notifications: errors from the server and short confirmations.
-import { createContext, useCallback, useContext, useRef, useState } from "react";
+// Toast notifications: errors from the server and short confirmations. A page's own toasts
+// (useScopedToast) go with the page: leaving it dismisses them.
+import { createContext, useCallback, useContext, useEffect, useMemo, useRef, useState } from "react";
 
 export type ToastKind = "error" | "info" | "success";
 interface Toast {
@@ -8,7 +9,8 @@ interface Toast {
   text: string;
 }
 
-const ToastContext = createContext<(kind: ToastKind, text: string) => void>(() => {});
+type Push = (kind: ToastKind, text: string) => number;
+const ToastContext = createContext<{ push: Push; dismiss: (id: number) => void }>({ push: () => 0, dismiss: () => {} });
 
 export function ToastProvider({ children }: { children: React.ReactNode }) {
   const [toasts, setToasts] = useState<Toast[]>([]);
@@ -23,11 +25,13 @@ export function ToastProvider({ children }: { children: React.ReactNode }) {
         return [...rest, { id, kind, text }];
       });
       setTimeout(() => dismiss(id), kind === "error" ? 7000 : 3500);
+      return id;
     },
     [dismiss],
   );
+  const value = useMemo(() => ({ push, dismiss }), [push, dismiss]);
   return (
-    <ToastContext.Provider value={push}>
+    <ToastContext.Provider value={value}>
       {children}
       <div className="toasts" role="status" aria-live="polite">
         {toasts.map((t) => (
@@ -43,6 +47,27 @@ export function ToastProvider({ children }: { children: React.ReactNode }) {
   );
 }
 
-export function useToast() {
-  return useContext(ToastContext);
+export function useToast(): (kind: ToastKind, text: string) => void {
+  const { push } = useContext(ToastContext);
+  return useCallback((kind: ToastKind, text: string) => void push(kind, text), [push]);
+}
+
+/** Like useToast, but the toasts it shows are dismissed when the calling component unmounts
+ *  (an editor's errors do not follow the user to the project page). */
+export function useScopedToast(): (kind: ToastKind, text: string) => void {
+  const { push, dismiss } = useContext(ToastContext);
+  const mine = useRef(new Set<number>());
+  useEffect(() => {
+    const ids = mine.current;
+    return () => {
+      for (const id of ids) dismiss(id);
+      ids.clear();
+    };
+  }, [dismiss]);
+  return useCallback(
+    (kind: ToastKind, text: string) => {
+      mine.current.add(push(kind, text));
+    },
+    [push],
+  );
 }

@@ -5,7 +5,7 @@ import { useParams } from "react-router-dom";
 import { api, ApiError } from "../api/client";
 import type { ModelInfo, Project, Video } from "../api/types";
 import { ProgressBar, Spinner, TopBar } from "../components/layout";
-import { useToast } from "../components/toasts";
+import { useScopedToast } from "../components/toasts";
 import Editor from "../editor/Editor";
 
 export default function EditorPage() {
@@ -15,7 +15,7 @@ export default function EditorPage() {
   const [project, setProject] = useState<Project | null>(null);
   const [model, setModel] = useState<ModelInfo | null>(null);
   const [error, setError] = useState<string | null>(null);
-  const toast = useToast();
+  const toast = useScopedToast();
 
   useEffect(() => {
     let alive = true;
