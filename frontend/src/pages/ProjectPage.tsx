@@ -20,6 +20,7 @@ export default function ProjectPage() {
   const [project, setProject] = useState<Project | null>(null);
   const [videos, setVideos] = useState<Video[] | null>(null);
   const [members, setMembers] = useState<Member[]>([]);
+  const [uploading, setUploading] = useState(0);
   const [error, setError] = useState<string | null>(null);
   const toast = useToast();
 
@@ -114,8 +115,8 @@ export default function ProjectPage() {
               </Link>
             )}
           </div>
-          {can(role, "annotate") && <Uploader projectId={projectId} onUploaded={loadVideos} />}
-          <VideoGrid videos={videos} canManage={can(role, "manage")} members={members} onChange={loadVideos} />
+          {can(role, "annotate") && <Uploader projectId={projectId} onUploaded={loadVideos} onActive={setUploading} />}
+          <VideoGrid videos={videos} canManage={can(role, "manage")} members={members} uploading={uploading > 0} onChange={loadVideos} />
         </section>
         <aside className="project-side">
           {project && <LabelsCard project={project} onChange={loadProject} />}

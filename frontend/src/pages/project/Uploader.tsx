@@ -1,5 +1,5 @@
 // Upload videos, image folders and zips into a project, with progress per file.
-import { useRef, useState } from "react";
+import { useEffect, useRef, useState } from "react";
 import { ApiError, uploadFile } from "../../api/client";
 import { foldersFromFileList, splitDrop, storeZip, type ZipSource } from "../folderZip";
 import { ProgressBar } from "../../components/layout";
@@ -21,12 +21,24 @@ function formatBytes(n: number): string {
   return `${(n / 1024 ** 3).toFixed(2)} GB`;
 }
 
-export default function Uploader({ projectId, onUploaded }: { projectId: number; onUploaded: () => void }) {
+export default function Uploader({
+  projectId,
+  onUploaded,
+  onActive,
+}: {
+  projectId: number;
+  onUploaded: () => void;
+  /** The number of uploads in flight (packing, sending, or just sent), when it changes. */
+  onActive?: (n: number) => void;
+}) {
   const [items, setItems] = useState<UploadItem[]>([]);
   const [drag, setDrag] = useState(false);
   const input = useRef<HTMLInputElement>(null);
   const folderInput = useRef<HTMLInputElement>(null);
   const counter = useRef(0);
+
+  const inFlight = items.filter((x) => x.state !== "error").length;
+  useEffect(() => onActive?.(inFlight), [inFlight, onActive]);
 
   const update = (key: number, patch: Partial<UploadItem>) =>
     setItems((xs) => xs.map((x) => (x.key === key ? { ...x, ...patch } : x)));
@@ -97,8 +109,17 @@ export default function Uploader({ projectId, onUploaded }: { projectId: number;
           });
         }}
         onClick={() => input.current?.click()}
+        onKeyDown={(e) => {
+          // A role=button opens on Enter and Space, as a native button does.
+          if (e.key === "Enter" || e.key === " ") {
+            e.preventDefault();
+            input.current?.click();
+          }
+        }}
         role="button"
         tabIndex={0}
+        aria-label="Upload videos or images: choose files"
+        data-testid="dropzone"
       >
         <svg viewBox="0 0 24 24" width="26" height="26" aria-hidden>
           <path d="M12 16V4m0 0-4 4m4-4 4 4M4 16v3a1 1 0 0 0 1 1h14a1 1 0 0 0 1-1v-3" fill="none" stroke="currentColor" strokeWidth="1.8" strokeLinecap="round" strokeLinejoin="round" />

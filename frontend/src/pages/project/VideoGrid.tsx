@@ -11,16 +11,20 @@ export default function VideoGrid({
   videos,
   canManage,
   members = [],
+  uploading = false,
   onChange,
 }: {
   videos: Video[] | null;
   canManage: boolean;
   /** The project's members, for the assignment pickers. */
   members?: Member[];
+  /** Uploads are in flight (the upload list shows them): no "No videos yet" meanwhile. */
+  uploading?: boolean;
   onChange: () => void;
 }) {
   const toast = useToast();
   if (videos === null) return <div className="empty">Loading videos…</div>;
+  if (videos.length === 0 && uploading) return null;
   if (videos.length === 0)
     return (
       <div className="card empty">
