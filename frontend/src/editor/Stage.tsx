@@ -6,6 +6,7 @@ import type { FrameCache } from "./frameCache";
 import { OverlayPainter } from "./overlay";
 import { editableMask, fillPolygon, maskToRle, paintSegment, type Mask } from "./paint";
 import type { EditorStore, MaskEntry } from "./store";
+import { controlOwnsKey } from "./keys";
 
 /** What a left click on the frame does: prompt SAM 2, paint, erase, or add a polygon vertex. */
 export type Tool = "prompt" | "brush" | "eraser" | "polygon";
@@ -189,10 +190,8 @@ export default function Stage(props: StageProps) {
 
   useEffect(() => {
     const onKey = (e: KeyboardEvent) => {
-      const t = e.target as HTMLElement;
-      // A slider keeps focus after use (the opacity one, say); 0 must still reset the zoom.
-      const typing = t && (t.tagName === "INPUT" || t.tagName === "SELECT" || t.tagName === "TEXTAREA") && t.getAttribute("type") !== "range";
-      if (e.key === "0" && !typing) setView({ zoom: 1, x: 0, y: 0 });
+      // A slider or checkbox keeps focus after use (the opacity one, say); 0 must still reset.
+      if (e.key === "0" && !e.ctrlKey && !e.metaKey && !controlOwnsKey(e.target, e.key)) setView({ zoom: 1, x: 0, y: 0 });
     };
     window.addEventListener("keydown", onKey);
     return () => window.removeEventListener("keydown", onKey);
