@@ -22,6 +22,7 @@ from django.core.files.storage import FileSystemStorage, default_storage
 
 from webapp.sandbox import Limits, spawn
 from webapp.videos.models import Video, VideoStatus
+from webapp.videos.poster import pick_poster
 
 log = logging.getLogger(__name__)
 PROBE_TIMEOUT_S = 30
@@ -145,6 +146,7 @@ def run_ingest(video_id: int) -> None:
         if "error" in result:
             raise IngestError(result["error"])
         m = result["manifest"]
+        poster = pick_poster(out_dir, m["num_frames"])
         if not in_place:
             for i in range(m["num_frames"]):
                 name = f"{i:06d}.jpg"
@@ -154,7 +156,7 @@ def run_ingest(video_id: int) -> None:
             status=VideoStatus.READY, progress=100.0, error="", warning=m["warning"],
             num_frames=m["num_frames"], width=m["width"], height=m["height"], fps=m["fps"],
             duration=m["duration"], rotation=m["rotation"], timestamps=m["timestamps"],
-            source_kind=m.get("kind", "video"),
+            source_kind=m.get("kind", "video"), poster_frame=poster,
             # One picture keeps the name it was uploaded as (the stored file may be renamed).
             frame_names=[video.name] if m.get("kind") == "image" else m.get("frame_names", []),
         )

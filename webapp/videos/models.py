@@ -50,6 +50,8 @@ class Video(models.Model):
     # Image uploads: each frame's original file name (relative to the frames' common folder
     # of a zip, e.g. "00000.jpg"); empty for videos. See frame_stem().
     frame_names = models.JSONField(default=list, blank=True)
+    # The thumbnail's frame (webapp.videos.poster): the first frame that is not dark or flat.
+    poster_frame = models.PositiveIntegerField(default=0)
     # Per-video change counter; see webapp.annotations.seq.next_seq.
     seq = models.BigIntegerField(default=0)
     uploaded_by = models.ForeignKey(

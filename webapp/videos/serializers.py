@@ -18,7 +18,7 @@ class VideoSerializer(StrictModelSerializer):  # strict: {"name": 0} is a 400, n
         fields = [
             "id", "project", "name", "status", "progress", "error", "warning", "num_frames",
             "fps", "width", "height", "duration", "size_bytes", "created_at", "assignee",
-            "reviewer", "stage",
+            "reviewer", "stage", "poster_frame",
         ]
         read_only_fields = [f for f in fields if f != "name"]
 

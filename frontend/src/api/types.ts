@@ -59,6 +59,8 @@ export interface Video {
   assignee?: string | null;
   reviewer?: string | null;
   stage?: "annotate" | "review" | "done";
+  /** The thumbnail's frame: the first one that is not dark or flat (set at ingest). */
+  poster_frame?: number;
   /** Seconds per frame (decode order); only on the detail (GET /api/videos/{id}/). */
   timestamps?: number[];
 }

@@ -40,7 +40,7 @@ export default function VideoGrid({
           <>
             <div className="thumb">
               {ready ? (
-                <img src={`/api/videos/${v.id}/frames/0.jpg`} alt="" loading="lazy" />
+                <img src={`/api/videos/${v.id}/frames/${v.poster_frame ?? 0}.jpg`} alt="" loading="lazy" data-testid="video-thumb" />
               ) : (
                 <div className="thumb-placeholder">{v.status === "failed" ? "⚠" : "…"}</div>
               )}
