@@ -9,6 +9,7 @@ import time
 import zipfile
 
 import pytest
+import requests
 from playwright.sync_api import expect
 
 from .conftest import PASSWORDS, ROOT, wait_live
@@ -259,4 +260,56 @@ def test_analytics_dashboard_and_csv(mf_server, team, open_as):
     assert body.startswith("scope,id,name,annotation_seconds")
     assert "\nannotator," in body
     page.screenshot(path=str(SHOTS / "analytics.png"), full_page=True)
+    assert not page.errors, page.errors
+
+
+def test_team_card_autocomplete_rename_delete_and_password(mf_server, team, open_as):
+    pid, _video = team
+    base = mf_server.base
+    admin = mf_server.api("admin")
+    r = admin.post(f"{base}/api/users/", json={"username": "victor16", "password": "Tq9-harbour-lamp"}, timeout=30)
+    assert r.status_code == 201, r.text
+    page = open_as("olga", f"/projects/{pid}")
+    # Member add: the name field suggests users (GET /api/users/?q=), members left out.
+    page.fill("[data-testid=team-card] input[name=member-username]", "vic")
+    page.click("[data-testid=user-suggestions] li:has-text('victor16')")
+    expect(page.locator("[data-testid=team-card] input[name=member-username]")).to_have_value("victor16")
+    page.click("[data-testid=team-card] button:has-text('Add')")
+    page.wait_for_selector("[data-testid=member-row]:has-text('victor16')")
+    page.fill("[data-testid=team-card] input[name=member-username]", "an")
+    page.wait_for_timeout(600)
+    assert "ann" not in page.locator("[data-testid=user-suggestions] li").all_inner_texts()
+    # Not staff: no user creation, a hint instead.
+    assert page.locator("[data-testid=create-user-open]").count() == 0
+    # Rename.
+    page.fill("input[name=project-rename]", "Review desk (renamed)")
+    page.click("[data-testid=project-save]")
+    expect(page.locator("h1")).to_have_text("Review desk (renamed)")
+    # Password change from the user menu: a wrong current password is refused with the reason.
+    page.click("[data-testid=user-menu]")
+    page.click("[data-testid=change-password]")
+    page.fill("input[name=old_password]", "not-it")
+    page.fill("input[name=new_password]", "Tq9-lantern-dock")
+    page.fill("input[name=new_password2]", "Tq9-lantern-dock")
+    page.click("[data-testid=password-dialog] button[type=submit]")
+    expect(page.locator("[data-testid=password-error]")).to_contain_text("old_password")
+    page.fill("input[name=old_password]", PASSWORDS["olga"])
+    page.click("[data-testid=password-dialog] button[type=submit]")
+    page.wait_for_selector("[data-testid=password-dialog]", state="detached")
+    r = requests.post(f"{base}/api/auth/token/", json={"username": "olga", "password": "Tq9-lantern-dock"},
+                      timeout=30)
+    assert r.status_code == 200, r.text
+    PASSWORDS["olga"] = "Tq9-lantern-dock"
+    # Delete a throwaway project (owner only), typing its name to confirm.
+    r = mf_server.api("olga").post(f"{base}/api/projects/", json={"name": "Scratch 16"}, timeout=30)
+    scratch = r.json()["id"]
+    page.goto(f"{base}/projects/{scratch}")
+    page.once("dialog", lambda d: d.accept("Scratch 16"))
+    page.click("[data-testid=project-delete]")
+    page.wait_for_url(f"{base}/")
+    assert mf_server.api("olga").get(f"{base}/api/projects/{scratch}/", timeout=30).status_code == 404
+    # Staff see user creation and the admin link.
+    staff = open_as("admin", f"/projects/{pid}")
+    staff.click("[data-testid=user-menu]")
+    expect(staff.locator("[data-testid=admin-link]")).to_have_attribute("href", "/admin/")
     assert not page.errors, page.errors
