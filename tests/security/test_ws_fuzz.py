@@ -47,6 +47,10 @@ def _valid(object_ids: list[int]) -> list[dict]:
             {"type": "prompt.mask", "object_id": o, "frame": 0,
              "rle": {"size": [120, 160], "counts": RLE}},
             {"type": "propagate.start", "frame": 0, "max_frames": 3},
+            {"type": "object.split", "object_id": o, "frame": 2},
+            {"type": "object.merge", "object_id": object_ids[-1], "into_id": o},
+            {"type": "masks.clear", "object_id": o, "start": 0, "end": 3},
+            {"type": "object.duplicate", "object_id": o},
             {"type": "propagate.cancel"}, {"type": "sync", "since_seq": 0},
             {"type": "presence", "frame": 0}, {"type": "ping"}]
 
@@ -68,6 +72,9 @@ def _message(object_ids: list[int]):
         "max_frames": st.one_of(ints, values),
         "object_ids": st.one_of(st.lists(oid, max_size=4), values),
         "job": st.one_of(ints, values),
+        "into_id": oid,
+        "start": st.one_of(ints, values),
+        "end": st.one_of(ints, values),
         "since_seq": st.one_of(ints, values),
         "label": st.one_of(st.sampled_from(["disc", "box", "nope"]), values),
         "name": values,
@@ -80,7 +87,8 @@ def _message(object_ids: list[int]):
     # (storage, SQL, inference) that fully random ones rarely get past validation to.
     valid = _valid(object_ids)
     keys = ["object_id", "frame", "points", "labels", "box", "rle", "since_seq", "max_frames",
-            "object_ids", "job", "name", "label", "review_status", "direction", "req"]
+            "object_ids", "job", "name", "label", "review_status", "direction", "req", "into_id",
+            "start", "end"]
     hostile = st.one_of(ints, values, st.sampled_from([10**30, -1, 2**63, float("nan"), []]))
     mutated = st.builds(lambda base, key, value: json.dumps(dict(base, **{key: value})),
                         st.sampled_from(valid), st.sampled_from(keys), hostile)

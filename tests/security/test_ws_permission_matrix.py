@@ -34,6 +34,10 @@ MATRIX = [
     ({"type": "propagate.start", "object_ids": ["A"], "frame": 0, "max_frames": 3}, EDIT),
     ({"type": "propagate.cancel"}, EDIT),
     ({"type": "object.delete", "object_id": "D"}, EDIT),
+    ({"type": "object.split", "object_id": "A", "frame": 1}, EDIT),
+    ({"type": "object.duplicate", "object_id": "A"}, EDIT),
+    ({"type": "masks.clear", "object_id": "A", "start": 0, "end": 2}, EDIT),
+    ({"type": "object.merge", "object_id": "C", "into_id": "A"}, EDIT),
     ({"type": "sync", "since_seq": 0}, MEMBERS),
     ({"type": "presence", "frame": 1}, MEMBERS),
     ({"type": "ping"}, MEMBERS),
@@ -41,7 +45,7 @@ MATRIX = [
 
 
 def _resolve(msg: dict, objs: dict) -> dict:
-    out = {k: objs.get(v, v) if isinstance(v, str) and k == "object_id" else v
+    out = {k: objs.get(v, v) if isinstance(v, str) and k in ("object_id", "into_id") else v
            for k, v in msg.items()}
     if "object_ids" in out:
         out["object_ids"] = [objs[o] for o in out["object_ids"]]

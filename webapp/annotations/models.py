@@ -87,6 +87,7 @@ class MaskSource(models.TextChoices):
     PROMPT = "prompt"
     PROPAGATION = "propagation"
     IMPORT = "import"
+    EDIT = "edit"  # a masklet operation (split, merge, clear, duplicate)
 
 
 class FrameMask(models.Model):

@@ -14,7 +14,8 @@ from django.conf import settings
 
 from webapp.ops import logs, metrics
 from webapp.projects.models import role_in
-from webapp.realtime import actions, dispatch, limits, revocation, sync, trace, watchdog
+from webapp.realtime import (actions, dispatch, limits, masklets, revocation, sync, trace,
+                              watchdog)
 from webapp.realtime import protocol as p
 from webapp.realtime.actions import Actor
 from webapp.realtime.broadcast import EVENT_TYPE, broadcaster, group_name
@@ -203,6 +204,18 @@ class VideoConsumer(AsyncWebsocketConsumer):
 
     async def on_object_delete(self, msg):
         await self.ack(msg, await self._act(actions.delete_object, msg))
+
+    async def on_object_split(self, msg):
+        await self.ack(msg, await self._act(masklets.split_object, msg))
+
+    async def on_object_merge(self, msg):
+        await self.ack(msg, await self._act(masklets.merge_objects, msg))
+
+    async def on_masks_clear(self, msg):
+        await self.ack(msg, await self._act(masklets.clear_masks, msg))
+
+    async def on_object_duplicate(self, msg):
+        await self.ack(msg, await self._act(masklets.duplicate_object, msg))
 
     async def on_prompt_add(self, msg):
         await self.ack(msg, await self._act(actions.add_prompt, msg, self.channel_name))

@@ -78,6 +78,37 @@ class ObjectDelete(ClientMsg):
     object_id: Int
 
 
+class ObjectSplit(ClientMsg):
+    """Extension: frames >= `frame` move to a new object (see Masklet operations)."""
+
+    type: Literal["object.split"]
+    object_id: Int
+    frame: Int
+
+
+class ObjectMerge(ClientMsg):
+    """Extension: `object_id` moves into `into_id`, then is deleted (Masklet operations)."""
+
+    type: Literal["object.merge"]
+    object_id: Int
+    into_id: Int
+
+
+class MasksClear(ClientMsg):
+    """Extension: empty an object's masks and reset its prompts on frames start..end."""
+
+    type: Literal["masks.clear"]
+    object_id: Int
+    start: Int
+    end: Int
+
+
+class ObjectDuplicate(ClientMsg):
+    """Extension: a new object with a copy of the masks and prompts (Masklet operations)."""
+
+    type: Literal["object.duplicate"]
+    object_id: Int
+
 Point = Annotated[list[float], Field(min_length=2, max_length=2)]
 
 
@@ -204,7 +235,8 @@ class Ping(ClientMsg):
 
 ClientMessage = Annotated[
     Union[ObjectCreate, ObjectUpdate, ObjectDelete, PromptAdd, PromptMask, PropagateStart,
-          PropagateCancel, Sync, PresenceSet, Ping],
+          PropagateCancel, Sync, PresenceSet, Ping, ObjectSplit, ObjectMerge, MasksClear,
+          ObjectDuplicate],
     Field(discriminator="type"),
 ]
 CLIENT_ADAPTER: TypeAdapter = TypeAdapter(ClientMessage)
@@ -291,12 +323,13 @@ class MaskOut(Msg):
 
 class Masks(Msg):
     """Masks of one frame. Every mask row stored gets a fresh seq, so `masks` of one
-    propagation batch share a seq across frames."""
+    propagation batch share a seq across frames. `source: "edit"` (extension): from a masklet
+    operation; an empty RLE there means the object has no mask on that frame any more."""
 
     type: Literal["masks"] = "masks"
     seq: int
     frame: int
-    source: Literal["prompt", "propagation", "import"]
+    source: Literal["prompt", "propagation", "import", "edit"]
     by: str | None
     masks: list[MaskOut]
 
@@ -535,6 +568,10 @@ id in its `propagation.progress` and `propagation.done`. `propagate.start` super
 propagation of any of the same objects (`propagation.done {cancelled: true, reason:
 "superseded"}`); `propagate.cancel` stops the sender's propagations, or `job`, within one
 frame.
+
+**Masklet operations** (extensions; `annotate` roles; one transaction; ack carries the last seq). `object.split {object_id, frame}`: a new object (same label, name + " (2)") gets the masks and prompts of frames >= `frame`. `object.merge {object_id, into_id}`: on each frame where `into_id` has no non-empty mask, `object_id`'s mask and prompts move to it; where both have one, `into_id`'s own wins; then `object_id` is deleted. `masks.clear {object_id, start, end}`: frames start..end (inclusive) lose the object's mask and prompts. `object.duplicate {object_id}`: a new object (name + " copy") with a copy of both.
+The room hears, in seq order and exactly as `sync` replays it: `object.created` (new object), `prompt.added` per copied prompt (new seqs, same order, `by: null`) and per reset frame (an empty `mask` prompt, as the editor's "clear frame"), then `masks {source: "edit"}` per frame (the moved masks, and an empty RLE for each mask taken away), then `object.deleted` (merge). Refusals: `not_found` (an object deleted or of another video), `out_of_range` (a frame outside the video, `start > end`), `forbidden` (viewers, reviewers), `bad_message` (malformed, or `into_id == object_id`).
+Inference: running propagations of the objects concerned end (`superseded`); the worker then removes those objects from the SAM 2 session (memory, conditioning and tracked frames) and re-applies their stored prompts up to the operation's seq, storing nothing, so the next click or propagation starts from the stored prompts; a reset frame is an empty conditioning mask (the object is absent there). Undo: the editor undoes a split by merging the new object back and a duplicate by deleting the copy; a merge and a clear cannot be undone (the editor asks first).
 
 **Presence.** `presence {users}` is broadcast on join, leave and every `presence` update, one
 entry per user (their latest connection). Entries of crashed web servers expire after 30 s.

@@ -77,6 +77,19 @@ def _record(pr: Prompt):
                         clear_old=bool(d.get("clear_old")))
 
 
+def _apply(session, pr: sql.PromptRow):
+    """Give one stored prompt to the session; returns its FrameResult."""
+    if pr.kind == "mask":
+        from inference import decode_rle
+
+        return session.add_mask(pr.object_id, pr.frame, decode_rle(pr.payload["rle"]))
+    d = pr.payload
+    trace.stamp("wrk.engine")
+    return session.add_prompt(pr.object_id, pr.frame, points=d.get("points"),
+                              labels=d.get("labels"), box=d.get("box"),
+                              clear_old=bool(d.get("clear_old")))
+
+
 class Writer(threading.Thread):
     """Stores and broadcasts propagation results in order, off the engine's thread, so the
     next frame is tracked while the last ones are written (about 2 ms a frame here)."""
@@ -182,16 +195,7 @@ class Runner:
         for pr in sql.prompts_between(video_id, m.applied, upto):
             if not pr.deleted:
                 try:
-                    if pr.kind == "mask":
-                        from inference import decode_rle
-
-                        res = m.session.add_mask(pr.object_id, pr.frame, decode_rle(pr.payload["rle"]))
-                    else:
-                        d = pr.payload
-                        trace.stamp("wrk.engine")
-                        res = m.session.add_prompt(pr.object_id, pr.frame, points=d.get("points"),
-                                                   labels=d.get("labels"), box=d.get("box"),
-                                                   clear_old=bool(d.get("clear_old")))
+                    res = _apply(m.session, pr)
                 except InvalidPrompt as exc:
                     log.warning("prompt seq %s of video %s refused: %s", pr.seq, video_id, exc)
                     if reply_to and pr.seq == upto:
@@ -243,10 +247,35 @@ class Runner:
             m = self._meta.get(vid)
             if m is not None and self.store.get(vid) is m.session:
                 m.session.remove_object(cmd["object_id"])
+        elif op == "reset":
+            self.reset_objects(vid, cmd["object_ids"], cmd["before"], cmd["seq"])
         elif op == "warm":
             get_model()
         else:
             raise ValueError(f"unknown command {op!r}")
+
+    def reset_objects(self, video_id: int, object_ids: list[int], before: int, upto: int) -> None:
+        """After a masklet operation (seqs before+1..upto): apply and answer the prompts before
+        it, then drop the objects from the session and re-apply their stored prompts, storing
+        nothing (the operation stored their masks). Without a session nothing is needed: the
+        next one is built from the prompt log, which already says it all."""
+        from inference import InvalidPrompt
+
+        m = self._meta.get(video_id)
+        if m is None or self.store.get(video_id) is not m.session:
+            return
+        m = self.catch_up(video_id, before)
+        top = max(upto, m.applied)
+        for oid in object_ids:
+            m.session.remove_object(oid)
+        for pr in sql.prompts_between(video_id, 0, top):
+            if pr.object_id in object_ids and not pr.deleted:
+                try:
+                    _apply(m.session, pr)
+                except InvalidPrompt as exc:
+                    log.warning("prompt seq %s of video %s refused: %s", pr.seq, video_id, exc)
+        m.applied = top
+        self.applied.set(video_id, top)
 
     def _done(self, job: dict, cancelled: bool, reason: str | None) -> None:
         """End `job` for the room, after the writer has stored its last frames."""

@@ -22,7 +22,11 @@ export type ClientMessage =
   | PropagateCancel
   | Sync
   | PresenceSet
-  | Ping;
+  | Ping
+  | ObjectSplit
+  | ObjectMerge
+  | MasksClear
+  | ObjectDuplicate;
 export type ServerMessage =
   | SessionState
   | Ack
@@ -184,6 +188,54 @@ export interface Ping {
   type: "ping";
 }
 /**
+ * Extension: frames >= `frame` move to a new object (see Masklet operations).
+ */
+export interface ObjectSplit {
+  frame: number;
+  object_id: number;
+  /**
+   * echoed in the ack/error/pong/sync.done
+   */
+  req?: number | string | null;
+  type: "object.split";
+}
+/**
+ * Extension: `object_id` moves into `into_id`, then is deleted (Masklet operations).
+ */
+export interface ObjectMerge {
+  into_id: number;
+  object_id: number;
+  /**
+   * echoed in the ack/error/pong/sync.done
+   */
+  req?: number | string | null;
+  type: "object.merge";
+}
+/**
+ * Extension: empty an object's masks and reset its prompts on frames start..end.
+ */
+export interface MasksClear {
+  end: number;
+  object_id: number;
+  /**
+   * echoed in the ack/error/pong/sync.done
+   */
+  req?: number | string | null;
+  start: number;
+  type: "masks.clear";
+}
+/**
+ * Extension: a new object with a copy of the masks and prompts (Masklet operations).
+ */
+export interface ObjectDuplicate {
+  object_id: number;
+  /**
+   * echoed in the ack/error/pong/sync.done
+   */
+  req?: number | string | null;
+  type: "object.duplicate";
+}
+/**
  * Sent once on connect, after joining the room: the snapshot the live stream continues.
  * Extensions: `video`, `model` (the UI shows a banner when `random_weights`), `role`, `you`,
  * `protocol` (the version: a client built for another one asks the user to reload).
@@ -258,14 +310,15 @@ export interface ObjectEvent {
 }
 /**
  * Masks of one frame. Every mask row stored gets a fresh seq, so `masks` of one
- * propagation batch share a seq across frames.
+ * propagation batch share a seq across frames. `source: "edit"` (extension): from a masklet
+ * operation; an empty RLE there means the object has no mask on that frame any more.
  */
 export interface Masks {
   by: string | null;
   frame: number;
   masks: MaskOut[];
   seq: number;
-  source: "prompt" | "propagation" | "import";
+  source: "prompt" | "propagation" | "import" | "edit";
   type: "masks";
 }
 export interface MaskOut {
