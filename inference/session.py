@@ -118,6 +118,11 @@ class Session:
         # Bumped when object indices shift (remove_object, reset): a running propagation
         # holds indices, so it stops instead of tracking the wrong objects.
         self._epoch = 0
+        # Mask prompts as given, by (object, frame). SAM 2 takes a mask input as that frame's
+        # output, but at its low resolution, which rounds off a brush's fine edges; results
+        # report the given mask there instead, so what an annotator paints is what is stored.
+        # The model's memory still comes from its own encoding of the mask.
+        self._given: dict[tuple[int, int], dict] = {}
 
     # -- state ---------------------------------------------------------------------------
     def _new_state(self) -> dict[str, Any]:
@@ -228,6 +233,7 @@ class Session:
             if bx[2] < bx[0] or bx[3] < bx[1]:
                 raise InvalidPrompt("box must be [x0, y0, x1, y1] with x0 <= x1 and y0 <= y1")
             clear_old = True
+        self._given.pop((object_id, frame), None)  # clicks refine it: the model's answer wins
         with self._ctx():
             _, _, video_res = self._p.add_new_points_or_box(
                 self._state,
@@ -262,6 +268,7 @@ class Session:
                 obj_id=object_id,
                 mask=torch.from_numpy(mask.astype(bool, copy=False)),
             )
+        self._given[(object_id, frame)] = encode_mask(mask.astype(bool, copy=False))
         return video_res
 
     def remove_object(self, object_id: int) -> None:
@@ -269,12 +276,14 @@ class Session:
             if object_id in self._state["obj_id_to_idx"]:
                 self._epoch += 1
             self._p.remove_object(self._state, object_id, strict=False, need_output=False)
+            self._given = {k: v for k, v in self._given.items() if k[0] != object_id}
 
     def reset(self) -> None:
         """Forget every object, prompt and tracked frame (frames stay cached)."""
         with self._lock, self._ctx():
             self._epoch += 1
             self._p.reset_state(self._state)
+            self._given = {}
             self._state["cached_features"] = {}
 
     def replay(self, prompts: Iterable[PromptRecord]) -> None:
@@ -327,15 +336,16 @@ class Session:
             else:
                 low = torch.cat([out["pred_masks"] for _, out in outs], dim=0)
                 _, video_res = self._p._get_orig_video_res_output(st, low)
-        return FrameResult(frame=frame, masks=self._encode(video_res, outs))
+        return FrameResult(frame=frame, masks=self._encode(frame, video_res, outs))
 
-    def _encode(self, video_res: torch.Tensor, outs: list[tuple[int, dict]]) -> list[ObjectMask]:
+    def _encode(self, frame: int, video_res: torch.Tensor,
+                outs: list[tuple[int, dict]]) -> list[ObjectMask]:
         binary = (video_res[:, 0] > 0.0).cpu().numpy()
         scores = torch.cat([out["object_score_logits"].reshape(-1)[:1] for _, out in outs])
         scores = torch.sigmoid(scores.float()).cpu().tolist()
         result = []
         for i, (obj_id, _) in enumerate(outs):
-            rle = encode_mask(binary[i])
+            rle = self._given.get((int(obj_id), frame)) or encode_mask(binary[i])
             result.append(
                 ObjectMask(
                     object_id=int(obj_id),
@@ -488,7 +498,7 @@ class Session:
             _, video_res = p._get_orig_video_res_output(st, all_pred)
         if self.trim:
             self._trim_behind(frame_idx, reverse, obj_idxs, plan)
-        return FrameResult(frame=frame_idx, masks=self._encode(video_res, outs))
+        return FrameResult(frame=frame_idx, masks=self._encode(frame_idx, video_res, outs))
 
     def _trim_behind(self, frame_idx: int, reverse: bool, obj_idxs: list[int], plan: _Pass) -> None:
         """The next frame reads at most `window` frames behind; older outputs can go.
