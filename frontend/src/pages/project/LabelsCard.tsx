@@ -1,12 +1,14 @@
 // The project's label classes.
 import { useState } from "react";
 import { api } from "../../api/client";
+import { PALETTE } from "../../api/projectRules";
 import { can, type LabelClass, type Project } from "../../api/types";
 import { useToast } from "../../components/toasts";
 
 export default function LabelsCard({ project, onChange }: { project: Project; onChange: () => void }) {
   const [name, setName] = useState("");
-  const [color, setColor] = useState("#3cb44b");
+  const [picked, setPicked] = useState<string | null>(null);
+  const color = picked ?? nextColour(project.labels);
   const toast = useToast();
   const manage = can(project.role, "manage");
   const base = `/api/projects/${project.id}/labels/`;
@@ -52,10 +54,13 @@ export default function LabelsCard({ project, onChange }: { project: Project; on
           onSubmit={(e) => {
             e.preventDefault();
             if (!name.trim()) return;
-            run(api(base, { body: { name: name.trim(), color } })).then(() => setName(""));
+            run(api(base, { body: { name: name.trim(), color } })).then(() => {
+              setName("");
+              setPicked(null);
+            });
           }}
         >
-          <input type="color" value={color} onChange={(e) => setColor(e.target.value)} aria-label="New label colour" />
+          <input type="color" value={color} onChange={(e) => setPicked(e.target.value)} aria-label="New label colour" />
           <input placeholder="New label" value={name} onChange={(e) => setName(e.target.value)} name="label-name" />
           <button className="btn btn-sm" type="submit">
             Add
@@ -64,4 +69,10 @@ export default function LabelsCard({ project, onChange }: { project: Project; on
       )}
     </div>
   );
+}
+
+/** The first palette colour no label has yet (then round the palette), so a new label stands out. */
+export function nextColour(labels: readonly { color: string }[]): string {
+  const used = new Set(labels.map((l) => l.color.toLowerCase()));
+  return PALETTE.find((c) => !used.has(c.toLowerCase())) ?? PALETTE[labels.length % PALETTE.length];
 }
