@@ -28,6 +28,7 @@ import { usePlayback } from "./usePlayback";
 import { useFrameMasks, useRoom, type Toast } from "./useRoom";
 import { useShortcuts } from "./useShortcuts";
 import { useUndo } from "./useUndo";
+import { useMasklets } from "./useMasklets";
 
 export default function Editor({ video, project, model, toast }: { video: Video; project: Project; model: ModelInfo | null; toast: Toast }) {
   const W = video.width;
@@ -116,6 +117,7 @@ export default function Editor({ video, project, model, toast }: { video: Video;
     review, reviewVersion, store, version, objects, frameRef, seek, select: (id) => ctl.select(id),
     canComment: canAnnotate || canReview, toast,
   });
+  const masklets = useMasklets({ ctl, objects, frame, frameRef, seek, numFrames: N, canAnnotate, toast });
   const prop = store.propagation;
   const randomWeights = store.model?.random_weights ?? model?.random_weights ?? false;
 
@@ -194,7 +196,9 @@ export default function Editor({ video, project, model, toast }: { video: Video;
             setNewLabel={setNewLabel}
             ctl={ctl}
             onToggleHidden={(oid) => store.setHidden(oid, !store.hidden.has(oid))}
+            menu={masklets.menuFor}
           />
+          {masklets.dialog}
           <ReviewPanel
             videoId={video.id}
             review={review}

@@ -1,7 +1,7 @@
 // The object (masklet) list: select, rename, relabel, hide, review and delete. Virtualised:
 // rows have one height and only those in (or near) the list's viewport are in the DOM, so
 // 50+ objects cost what a handful do.
-import { useEffect, useLayoutEffect, useRef, useState } from "react";
+import { useEffect, useLayoutEffect, useRef, useState, type ReactNode } from "react";
 import type { LabelClass } from "../api/types";
 import type { ObjectOut } from "../protocol/messages";
 import type { ReviewStatus } from "../protocol/wire";
@@ -21,6 +21,8 @@ interface Props {
   setNewLabel: (l: string | null) => void;
   ctl: EditorController;
   onToggleHidden: (id: number) => void;
+  /** Extra per-object actions (the masklet menu), drawn in the row's action buttons. */
+  menu?: (o: ObjectOut) => ReactNode;
 }
 
 const REVIEW: ReviewStatus[] = ["draft", "submitted", "accepted", "rejected"];
@@ -187,6 +189,7 @@ export default function ObjectPanel(p: Props) {
                 </div>
               </div>
               <div className="object-actions" onClick={(e) => e.stopPropagation()}>
+                {p.menu?.(o)}
                 <button
                   className="icon-btn"
                   title={p.hidden.has(o.id) ? "Show" : "Hide"}
