@@ -41,7 +41,8 @@ export default function Chart({
       height,
       scales: {
         // Half a slot either side, so the first and last bars are whole.
-        x: { time: false, range: (_u, lo, hi) => [lo - 0.6, hi + 0.6] },
+        // Static: uPlot's auto-range ignores a range function when all x are equal (one day).
+        x: { time: false, auto: false, range: [-0.6, categories.length - 0.4] },
         y: { range: (_u, _lo, hi) => [0, hi > 0 ? hi * 1.1 : 1] },
       },
       axes: [

@@ -180,18 +180,18 @@ export default function AnalyticsPage() {
                   <Chart categories={days.names} xLabel="day" series={days.work} yLabel="count" testId="chart-work" />
                 </div>
                 <div className="card chart-card">
-                  <h2>Seconds per frame, per annotator</h2>
-                  <Chart categories={people.names} xLabel="annotator" series={people.perFrame} yLabel="s / frame" testId="chart-annotators" />
+                  <h2>Seconds per frame, per person</h2>
+                  <Chart categories={people.names} xLabel="person" series={people.perFrame} yLabel="s / frame" testId="chart-annotators" />
                 </div>
                 <div className="card chart-card">
-                  <h2>Review rounds and rejections, per annotator</h2>
-                  <Chart categories={people.names} xLabel="annotator" series={people.rejection} yLabel="count" testId="chart-rejections" />
+                  <h2>Review rounds and rejections of each person's masklets</h2>
+                  <Chart categories={people.names} xLabel="person" series={people.rejection} yLabel="count" testId="chart-rejections" />
                 </div>
               </div>
             </Suspense>
             <div className="card" style={{ marginBottom: 16 }}>
-              <h2>Annotators</h2>
-              <MetricsTable name="annotator" testId="table-annotators" rows={report.annotators.map((r) => ({ ...r, label: r.username ?? `user ${r.user_id}` }))} />
+              <h2>People</h2>
+              <MetricsTable name="person" testId="table-annotators" rows={report.annotators.map((r) => ({ ...r, label: r.username ?? `user ${r.user_id}` }))} />
             </div>
             <div className="card">
               <h2>Videos</h2>
