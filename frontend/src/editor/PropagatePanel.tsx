@@ -67,7 +67,7 @@ export default function PropagatePanel({
       </label>
       {running && !mine && canAnnotate && (
         <div className="muted small" data-testid="propagate-alongside">
-          Yours runs alongside theirs; one of the same objects replaces theirs, so tick “Only the selected object” to propagate just yours.
+          Yours can run alongside. Tick “Only the selected object”: a propagation of the same objects replaces theirs.
         </div>
       )}
       {prop && (
@@ -80,7 +80,7 @@ export default function PropagatePanel({
           data-by={prop.by ?? ""}
           data-job={prop.job ?? ""}
         >
-          <div className="small" data-testid="propagation-owner">
+          <div className="small prop-owner" data-testid="propagation-owner">
             {owner}
             {names && <span className="muted">: {names}</span>}
           </div>
