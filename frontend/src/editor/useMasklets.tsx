@@ -102,7 +102,8 @@ export function useMasklets(k: MaskletTargets): { menuFor: (o: ObjectOut) => Rea
     [canAnnotate, ctl],
   );
 
-  const target = open && store.objects.get(open.objectId);
+  // As listed (drawn in its label's colour), while it exists.
+  const target = open && objects.find((o) => o.id === open.objectId);
   const dialog = target ? (
     <MaskletDialog
       object={target}
