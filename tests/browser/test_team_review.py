@@ -145,9 +145,13 @@ def test_assign_annotate_review_reject_fix_accept_export(mf_server, team, open_a
     rita.keyboard.press("m")
     click_video(rita, 0.5, 0.5)
     expect(rita.locator("[data-testid=comment-point]")).to_contain_text("Point 240,135")
+    expect(rita.locator("[data-testid=comment-pin-pending]")).to_have_count(1)
     rita.fill("[data-testid=comment-text]", "Check this region too")
     rita.click("[data-testid=comment-post]")
     expect(rita.locator("[data-testid=comment-thread]")).to_have_count(2)
+    # The pinned comment shows on its frame, at its point (seen by ann too, live).
+    expect(rita.locator("[data-testid=comment-pin]")).to_have_count(1)
+    assert rita.locator("[data-testid=comment-pin]").get_attribute("transform") == "translate(240 135)"
     rita.wait_for_selector("[data-testid=mark-comment]")
     rita.eval_on_selector("[data-testid=review-panel]", "el => el.scrollIntoView({block: 'start'})")
     rita.screenshot(path=str(SHOTS / "review-panel.png"))

@@ -12,6 +12,7 @@ import ImportEvaluateDrawer from "./evaluate/ImportEvaluateDrawer";
 import { ConnectionNotices, RandomWeightsBanner } from "./Notices";
 import { labelColors, recolor } from "./colors";
 import ObjectPanel from "./ObjectPanel";
+import CommentPins from "./review/CommentPins";
 import ReviewPanel from "./review/ReviewPanel";
 import StageBar from "./review/StageBar";
 import { useReview } from "./review/useReview";
@@ -181,6 +182,7 @@ export default function Editor({ video, project, model, toast }: { video: Video;
           onMaskEdit={onMaskEdit}
           newColor={(newLabel && byLabel.get(newLabel)) || nextColor(objects.map((o) => o.color))}
           colors={colors}
+          overlay={(r) => <CommentPins comments={review.comments.values()} frame={frame} point={rv.point} r={r} />}
         />
         <aside className="sidebar">
           <ObjectPanel

@@ -35,6 +35,8 @@ export interface StageProps {
   newColor?: string;
   /** Object id → the colour it is drawn in (its label's), when not its own `color`. */
   colors?: Map<number, string>;
+  /** Extra SVG in video pixels over the frame (review pins), given the marker radius. */
+  overlay?: (r: number) => React.ReactNode;
 }
 
 /** The most the wheel zooms in (4 = 400 %), and the zoom factor per wheel delta unit. */
@@ -452,6 +454,7 @@ export default function Stage(props: StageProps) {
               </g>
             );
           })}
+          {props.overlay?.(r)}
           {drag?.moved && drag.button === 0 && (
             <rect
               x={Math.min(drag.x0, drag.x1)}
