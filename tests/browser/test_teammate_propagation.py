@@ -170,5 +170,16 @@ def test_teammate_propagation_cancel_side_by_side_keys_and_undo_redo(mf_server, 
     b.wait_for_function(f"() => window.__maskflow.ctl.store.promptAt({disc}, 0)?.points.length === 2")
     a.keyboard.press("Control+y")
     expect(a.locator("[data-testid=toast-info]", has_text="Nothing to redo on this frame.")).to_be_visible()
+
+    # An empty mask counts the same live and after a reload: bob clears his object's frame 0.
+    track = f"[data-testid=track][data-object-id='{mine}']"
+    before = int(b.locator(track).get_attribute("data-mask-frames"))
+    b.evaluate(f"() => window.__maskflow.ctl.select({mine})")
+    b.keyboard.press("c")
+    b.wait_for_function(f"() => window.__maskflow.ctl.store.masksAt(0)?.get({mine})?.empty === true", timeout=30_000)
+    expect(b.locator(track)).to_have_attribute("data-mask-frames", str(before - 1))
+    b.reload()
+    wait_live(b)
+    expect(b.locator(track)).to_have_attribute("data-mask-frames", str(before - 1))
     for p in (a, b, v):
         assert not p.errors, p.errors
