@@ -19,7 +19,8 @@ from webapp.annotations.seq import next_seq
 from webapp.projects.models import PALETTE
 from webapp.realtime import dispatch, sql
 from webapp.realtime import protocol as p
-from webapp.realtime.actions import Actor, ActionError, check_frame, live_object, load_video, require
+from webapp.realtime.actions import (Actor, ActionError, check_frame, live_object, load_video,
+                                     require)
 from webapp.realtime.events import emit, emit_many, masks_event, object_event, prompt_added_event
 from webapp.review import flagstore
 
@@ -52,8 +53,8 @@ class _Op:
     def new_object(self, like: Object, name: str) -> Object:
         count = Object.objects.filter(video_id=self.video.pk).count()
         obj = Object.objects.create(
-            video_id=self.video.pk, label=like.label, name=name[:200], created_by_id=self.actor.user_id,
-            color=PALETTE[count % len(PALETTE)], seq=self.seq())
+            video_id=self.video.pk, label=like.label, name=name[:200],
+            created_by_id=self.actor.user_id, color=PALETTE[count % len(PALETTE)], seq=self.seq())
         emit(self.video.pk, object_event("object.created", obj, self.actor.username))
         self.touched.add(obj.pk)
         return obj
@@ -71,7 +72,8 @@ class _Op:
         """An empty mask prompt on each frame whose prompts still count (as "clear frame")."""
         empty = empty_rle(self.video.height, self.video.width)
         last: dict[int, Prompt] = {}
-        for pr in Prompt.objects.filter(object_id=object_id, frame__in=list(frames)).order_by("seq"):
+        rows = Prompt.objects.filter(object_id=object_id, frame__in=list(frames))
+        for pr in rows.order_by("seq"):
             last[pr.frame] = pr
         for frame in sorted(last):
             pr = last[frame]
@@ -94,12 +96,14 @@ class _Op:
             by_frame: dict[int, list[dict]] = {}
             for oid, frame, rle, _area, _bbox, score, *_ in chunk:
                 if (oid, frame) in stored:
-                    by_frame.setdefault(frame, []).append({"object_id": oid, "rle": rle, "score": score})
+                    by_frame.setdefault(frame, []).append(
+                        {"object_id": oid, "rle": rle, "score": score})
             events = [masks_event(seq, f, "edit", self.actor.username, ms)
                       for f, ms in sorted(by_frame.items())]
             for j in range(0, len(events), EMIT_FRAMES):
                 emit_many(self.video.pk, events[j:j + EMIT_FRAMES])
-            transaction.on_commit(lambda s=seq, st=stored: flagstore.masks_stored(self.video.pk, s, st))
+            transaction.on_commit(
+                lambda s=seq, st=stored: flagstore.masks_stored(self.video.pk, s, st))
 
     def emptied(self, object_id: int, masks) -> list[tuple]:
         empty = empty_rle(self.video.height, self.video.width)
@@ -142,7 +146,8 @@ def split_object(actor: Actor, video_id: int, msg: p.ObjectSplit) -> int:
         src = live_object(video, msg.object_id, lock=True)
         new = op.new_object(src, f"{src.name or f'object {src.pk}'} (2)")
         moving = _masks(src.pk, frame__gte=msg.frame)
-        prompts = list(Prompt.objects.filter(object_id=src.pk, frame__gte=msg.frame).order_by("seq"))
+        prompts = list(Prompt.objects.filter(object_id=src.pk, frame__gte=msg.frame)
+                       .order_by("seq"))
         op.copy_prompts(prompts, new.pk)
         op.reset_prompts(src.pk, {pr.frame for pr in prompts})
         rows = [(new.pk, m.frame, m.rle, m.area, m.bbox, m.score) for m in moving]
@@ -185,7 +190,8 @@ def clear_masks(actor: Actor, video_id: int, msg: p.MasksClear) -> int:
         op.seq()
         obj = live_object(video, msg.object_id, lock=True)
         span = {"frame__gte": msg.start, "frame__lte": msg.end}
-        frames = set(Prompt.objects.filter(object_id=obj.pk, **span).values_list("frame", flat=True))
+        frames = set(Prompt.objects.filter(object_id=obj.pk, **span)
+                     .values_list("frame", flat=True))
         op.reset_prompts(obj.pk, frames)
         op.store(op.emptied(obj.pk, _masks(obj.pk, **span)))
         return op.finish()
