@@ -74,6 +74,12 @@ export class ReviewState {
     this.changed();
   }
 
+  setPushedRole(role: string | null): void {
+    if (role === this.pushedRole) return;
+    this.pushedRole = role;
+    this.changed();
+  }
+
   setWorkflow(w: Workflow): void {
     this.workflow = w;
     this.changed();
@@ -93,12 +99,10 @@ export class ReviewState {
         break;
       case "session.state":
         // A (re)join's snapshot carries the current role; a pushed one is older news.
-        this.pushedRole = null;
-        this.changed();
+        this.setPushedRole(null);
         break;
       case "access.changed":
-        this.pushedRole = msg.role;
-        this.changed();
+        this.setPushedRole(msg.role);
         break;
     }
   }

@@ -21,12 +21,7 @@ export function useReview(ctl: EditorController, video: Video, project: Project,
         if (m.type === "access.changed") {
           // The pushed role already applies; the project read confirms it (and its labels).
           api<Project>(`/api/projects/${project.id}/`)
-            .then((p) => {
-              if (p.role && p.role !== review.pushedRole) {
-                review.pushedRole = p.role;
-                review.loadComments([]);
-              }
-            })
+            .then((p) => p.role && review.setPushedRole(p.role))
             .catch(() => {});
         }
       }),
