@@ -86,6 +86,7 @@ def test_assign_annotate_review_reject_fix_accept_export(mf_server, team, open_a
     assert "rita" not in offered and {"ann", "andy", "olga"} <= set(offered)
     v = _video(mf_server, vid)
     assert (v["assignee"], v["reviewer"], v["stage"]) == ("ann", "rita", "annotate")
+    owner.screenshot(path=str(SHOTS / "assignments.png"))
 
     # 2. ann finds it under My work and opens it.
     ann = open_as("ann", "/me/work")
