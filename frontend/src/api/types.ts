@@ -102,7 +102,7 @@ export interface TimelineTrack {
   prompt_frames: number[];
 }
 
-export type ExportFormat = "davis" | "ytvis" | "coco" | "sav" | "yolo" | "mots";
+export type ExportFormat = "davis" | "ytvis" | "coco" | "sav" | "yolo" | "mots" | "cvat";
 export const EXPORT_FORMATS: { id: ExportFormat; label: string }[] = [
   { id: "davis", label: "DAVIS (indexed PNG)" },
   { id: "ytvis", label: "YouTube-VIS (JSON)" },
@@ -110,6 +110,7 @@ export const EXPORT_FORMATS: { id: ExportFormat; label: string }[] = [
   { id: "sav", label: "SA-V (JSON)" },
   { id: "yolo", label: "YOLO segmentation" },
   { id: "mots", label: "MOTS (txt)" },
+  { id: "cvat", label: "CVAT for video 1.1 (XML)" },
 ];
 
 export interface ExportJob {
@@ -120,6 +121,15 @@ export interface ExportJob {
   error: string;
   download_url: string | null;
   created_at?: string;
+  finished_at?: string | null;
+  /** The video exported; null for a whole-project export. */
+  video?: number | null;
+  size_bytes?: number;
+  frames_written?: number;
+  options?: { stride?: number; accepted_only?: boolean; include_frames?: boolean };
+  /** The zip was deleted (retention); `download_url` is null then. */
+  expired?: boolean;
+  expires_at?: string | null;
   /** Set while no worker has picked the queued job up (e.g. no CPU worker is running). */
   warning?: string;
 }

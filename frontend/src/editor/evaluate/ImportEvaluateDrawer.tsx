@@ -5,6 +5,7 @@ import { useEffect, useRef, useState } from "react";
 import type { ImportJob } from "../../api/evaluate";
 import EvaluatePanel, { type EvalObject } from "./EvaluatePanel";
 import ImportPanel from "./ImportPanel";
+import "../../components/jobStatus.css";
 import "./evaluate.css";
 
 export default function ImportEvaluateDrawer({

@@ -2,6 +2,7 @@
 import { useEffect, useRef, useState } from "react";
 import { ApiError, uploadFile } from "../../api/client";
 import { foldersFromFileList, splitDrop, storeZip, type ZipSource } from "../folderZip";
+import { formatBytes } from "../../components/format";
 import { ProgressBar } from "../../components/layout";
 
 interface UploadItem {
@@ -12,13 +13,6 @@ interface UploadItem {
   state: "packing" | "uploading" | "done" | "error";
   error?: string;
   abort?: () => void;
-}
-
-function formatBytes(n: number): string {
-  if (n < 1024) return `${n} B`;
-  if (n < 1024 ** 2) return `${(n / 1024).toFixed(0)} KB`;
-  if (n < 1024 ** 3) return `${(n / 1024 ** 2).toFixed(1)} MB`;
-  return `${(n / 1024 ** 3).toFixed(2)} GB`;
 }
 
 export default function Uploader({
