@@ -38,6 +38,16 @@ export function useReview(ctl: EditorController, video: Video, project: Project,
     const load = () => {
       api<Comment[]>(`/api/videos/${video.id}/comments/`).then((rows) => review.loadComments(rows), () => {});
       api<Flag[]>(`/api/videos/${video.id}/flags/`).then((rows) => review.loadFlags(rows), () => {});
+      // A video.updated missed while disconnected: the stage and people as they are now.
+      api<Video>(`/api/videos/${video.id}/`).then(
+        (v) => {
+          const w = review.workflow;
+          // REST has no send-back reason: keep the one heard live while the stage is the same.
+          const keep = w.stage === v.stage ? { reason: w.reason, by: w.by } : {};
+          if (v.stage) review.setWorkflow({ assignee: v.assignee ?? null, reviewer: v.reviewer ?? null, stage: v.stage, ...keep });
+        },
+        () => {},
+      );
     };
     load();
     return off;

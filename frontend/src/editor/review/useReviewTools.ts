@@ -4,14 +4,10 @@
 import { useCallback, useEffect, useMemo, useState } from "react";
 import { REASON_TEXT } from "../../api/review";
 import type { ObjectOut } from "../../protocol/messages";
+import { controlOwnsKey } from "../keys";
 import type { EditorStore } from "../store";
 import type { TimelineMark } from "./ReviewMarks";
 import { reviewQueue, stepTo, type ReviewState } from "./reviewState";
-
-function isTyping(t: HTMLElement | null): boolean {
-  if (!t) return false;
-  return t.tagName === "INPUT" || t.tagName === "SELECT" || t.tagName === "TEXTAREA" || t.isContentEditable;
-}
 
 export function useReviewTools(a: {
   review: ReviewState;
@@ -76,7 +72,7 @@ export function useReviewTools(a: {
 
   useEffect(() => {
     const onKey = (e: KeyboardEvent) => {
-      if (isTyping(e.target as HTMLElement) || e.ctrlKey || e.metaKey || e.altKey || e.defaultPrevented) return;
+      if (controlOwnsKey(e.target, e.key) || e.ctrlKey || e.metaKey || e.altKey || e.defaultPrevented) return;
       const k = e.key.toLowerCase();
       if (k === "f") stepFlag(e.shiftKey ? -1 : 1);
       else if (k === "r") stepQueue(e.shiftKey ? -1 : 1);
