@@ -21,7 +21,7 @@ export const SHORTCUTS: [string, string][] = [
   ["1 – 9", "Select object by position"],
   ["P", "Propagate (both directions)"],
   ["Shift + P", "Propagate forward only"],
-  ["Z / Ctrl + Z", "Undo on this frame: the selected object's last prompt (click, box, hand edit), else your last prompt here on any object"],
+  ["Z / Ctrl + Z", "Undo the last prompt on this frame (click, box, hand edit): the selected object's, else your own last one on any object"],
   ["Ctrl + Shift + Z / Ctrl + Y", "Redo: send the undone prompt again (Shift + Z too)"],
   ["C", "Clear the selected object's prompts on this frame"],
   ["H", "Hide / show the selected object"],
