@@ -6,7 +6,7 @@ import { Link, useParams } from "react-router-dom";
 import { api, apiList } from "../api/client";
 import { can, type Member, type Project, type Video } from "../api/types";
 import { TopBar } from "../components/layout";
-import { useToast } from "../components/toasts";
+import { useScopedToast } from "../components/toasts";
 import ExportsCard from "./project/ExportsCard";
 import LabelsCard from "./project/LabelsCard";
 import MembersCard from "./project/MembersCard";
@@ -22,7 +22,7 @@ export default function ProjectPage() {
   const [members, setMembers] = useState<Member[]>([]);
   const [uploading, setUploading] = useState(0);
   const [error, setError] = useState<string | null>(null);
-  const toast = useToast();
+  const toast = useScopedToast();
 
   const loadProject = useCallback(
     () =>

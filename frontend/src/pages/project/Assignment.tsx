@@ -3,7 +3,7 @@
 import { useState } from "react";
 import { patchVideo, STAGES, type Stage } from "../../api/review";
 import { can, type Member, type Video } from "../../api/types";
-import { useToast } from "../../components/toasts";
+import { useScopedToast } from "../../components/toasts";
 import { STAGE_TEXT } from "../../editor/review/StageBar";
 import "../work.css";
 
@@ -18,7 +18,7 @@ export default function Assignment({
   canManage: boolean;
   onChange: () => void;
 }) {
-  const toast = useToast();
+  const toast = useScopedToast();
   const [busy, setBusy] = useState(false);
   const stage = video.stage ?? "annotate";
   if (!canManage)

@@ -18,7 +18,7 @@ export function exportSummary(j: ExportJob, videoName: string | undefined): stri
   if (j.options?.accepted_only) parts.push("accepted only");
   return parts;
 }
-import { useToast } from "../../components/toasts";
+import { useScopedToast } from "../../components/toasts";
 
 export default function ExportsCard({ project, videos }: { project: Project; videos: Video[] }) {
   const ready = videos.filter((v) => v.status === "ready");
@@ -27,7 +27,7 @@ export default function ExportsCard({ project, videos }: { project: Project; vid
   const [acceptedOnly, setAcceptedOnly] = useState(false);
   const [includeFrames, setIncludeFrames] = useState(true);
   const [jobs, setJobs] = useState<ExportJob[]>([]);
-  const toast = useToast();
+  const toast = useScopedToast();
   const allowed = can(project.role, "export");
   const selected = videoId ?? ready[0]?.id ?? null;
 

@@ -3,13 +3,13 @@ import { useState } from "react";
 import { api } from "../../api/client";
 import { PALETTE } from "../../api/projectRules";
 import { can, type LabelClass, type Project } from "../../api/types";
-import { useToast } from "../../components/toasts";
+import { useScopedToast } from "../../components/toasts";
 
 export default function LabelsCard({ project, onChange }: { project: Project; onChange: () => void }) {
   const [name, setName] = useState("");
   const [picked, setPicked] = useState<string | null>(null);
   const color = picked ?? nextColour(project.labels);
-  const toast = useToast();
+  const toast = useScopedToast();
   const manage = can(project.role, "manage");
   const base = `/api/projects/${project.id}/labels/`;
 

@@ -4,7 +4,7 @@ import { useState } from "react";
 import { api } from "../../api/client";
 import { can, ROLES, type Member, type Project, type Role } from "../../api/types";
 import { useAuth } from "../../components/auth";
-import { useToast } from "../../components/toasts";
+import { useScopedToast } from "../../components/toasts";
 import UserSearch from "../../components/UserSearch";
 import "../work.css";
 
@@ -72,7 +72,7 @@ export default function MembersCard({ project, members, onChange }: { project: P
   const [username, setUsername] = useState("");
   const [role, setRole] = useState<Role>("annotator");
   const { me } = useAuth();
-  const toast = useToast();
+  const toast = useScopedToast();
   const manage = can(project.role, "manage");
   const base = `/api/projects/${project.id}/members/`;
 

@@ -3,7 +3,7 @@ import { Link } from "react-router-dom";
 import { api } from "../../api/client";
 import { type Member, type Video } from "../../api/types";
 import { ProgressBar } from "../../components/layout";
-import { useToast } from "../../components/toasts";
+import { useScopedToast } from "../../components/toasts";
 import { formatDuration } from "../../editor/time";
 import Assignment from "./Assignment";
 
@@ -22,7 +22,7 @@ export default function VideoGrid({
   uploading?: boolean;
   onChange: () => void;
 }) {
-  const toast = useToast();
+  const toast = useScopedToast();
   if (videos === null) return <div className="empty">Loading videos…</div>;
   if (videos.length === 0 && uploading) return null;
   if (videos.length === 0)
