@@ -11,6 +11,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from PIL import Image
+from playwright.sync_api import expect
 
 from tests.browser.conftest import wait_live
 from webapp.videos.synthetic import shape_masks
@@ -114,3 +115,9 @@ def test_import_from_the_ui_then_evaluate_and_open_a_bad_frame(mf_server, seed, 
     assert page.input_value("[data-testid=frame-input]") == str(target)
     page.wait_for_url(f"**/videos/{vid}?frame={target}")
     assert not page.errors, page.errors
+    # A deep link opens the drawer, with the evaluation just run in its history.
+    page.goto(f"{mf_server.base}/videos/{vid}?panel=evaluate")
+    page.wait_for_selector("[data-testid=evaluate-drawer]")
+    expect(page.locator("[data-testid=evaluate-panel] .import-history summary")).to_have_text("Earlier evaluations (1)")
+    page.keyboard.press("Escape")
+    page.wait_for_selector("[data-testid=evaluate-drawer]", state="detached")

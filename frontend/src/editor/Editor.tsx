@@ -46,7 +46,8 @@ export default function Editor({ video, project, model, toast }: { video: Video;
   const [opacity, setOpacity] = useState(0.5);
   const [showPrompts, setShowPrompts] = useState(true);
   const [help, setHelp] = useState(false);
-  const [evaluate, setEvaluate] = useState(false);
+  // The Import / Evaluate drawer; /videos/{id}?panel=evaluate opens with it.
+  const [evaluate, setEvaluate] = useState(() => new URLSearchParams(window.location.search).get("panel") === "evaluate");
   const [newLabel, setNewLabel] = useState<string | null>(project.labels[0]?.name ?? null);
   const [onlySelected, setOnlySelected] = useState(false);
   // Hand tools: the tool, the brush radius (video pixels) and the clean-up size (pixels).
