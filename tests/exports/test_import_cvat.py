@@ -115,3 +115,34 @@ def test_a_cvat_task_of_the_right_size_and_no_masks_imports_nothing(make_video):
         '<track id="0" label="box"><box frame="0" outside="0" xtl="1" ytl="1" xbr="4" '
         'ybr="4"/></track>')}))
     assert job.status == "done" and job.result["objects"] == 0
+
+
+def test_shapes_without_a_mask_are_skipped_and_reported(make_video):
+    video = make_video(num_frames=3)
+    body = """
+  <track id="0" label="box" source="manual">
+    <box frame="0" outside="0" occluded="0" keyframe="1" xtl="1" ytl="1" xbr="5" ybr="5" z_order="0"/>
+  </track>
+  <track id="1" label="disc" source="manual">
+    <polygon frame="0" outside="0" occluded="0" keyframe="1" points="0,0;10,0;10,10;0,10" z_order="0"/>
+  </track>
+  <image id="1" name="frame_000001.png" width="64" height="48">
+    <polyline label="box" occluded="0" points="0,0;5,0;5,5" z_order="0"/>
+    <points label="box" occluded="0" points="1,1" z_order="0"/>
+    <points label="box" occluded="0" points="2,2" z_order="0"/>
+  </image>"""
+    job = import_into(video, "cvat", make_zip({"annotations.xml": xml(body)}))
+    assert job.status == "done", job.error
+    assert job.result["objects"] == 1
+    assert job.result["warnings"] == [
+        "shapes without a mask were skipped (only polygons and masks import): "
+        "1 box track, 2 points, 1 polyline"], job.result["warnings"]
+
+
+def test_a_reader_notes_the_videos_it_leaves_out():
+    from webapp.exports.formats.reader import Reader
+
+    r = Reader(video=None)
+    assert r.choose(["b", "a", "copy"], "copy") == "copy"
+    assert r.notes == ["the archive holds 3 videos; imported 'copy', left out a, b"]
+    assert Reader(None).choose(["only"]) == "only"

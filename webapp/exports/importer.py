@@ -32,8 +32,9 @@ class ParsedReader:
     """The child's output file read back as a reader: `tracks` (declared ones first),
     then `masks()` in the child's order; tracks met on the way are added as they come."""
 
-    def __init__(self, path: str) -> None:
+    def __init__(self, path: str, notes: list[str] | None = None) -> None:
         self._f = open(path)
+        self.notes = [str(n)[:500] for n in notes or []]  # what the reader left out, and why
         self.tracks: dict[int, Track] = {}
         self._next = None
         for line in self._f:
@@ -79,9 +80,10 @@ def _parse_in_child(job: ImportJob, workdir: str) -> ParsedReader:
     }
     lim = Limits(memory_mb=settings.IMPORT_MAX_MEMORY_MB, cpu_s=settings.IMPORT_MAX_CPU_S,
                  wall_s=settings.IMPORT_TIMEOUT_S, file_mb=settings.IMPORT_MAX_EXPANDED_MB)
-    call("webapp.exports.parse_child:parse_upload", payload, lim, what="reading the upload",
-         cwd=str(settings.BASE_DIR))
-    return ParsedReader(out)
+    result = call("webapp.exports.parse_child:parse_upload", payload, lim,
+                  what="reading the upload", cwd=str(settings.BASE_DIR))
+    notes = result.get("notes") if isinstance(result, dict) else None
+    return ParsedReader(out, notes if isinstance(notes, list) else None)
 
 
 def run_import(job_id: int) -> ImportJob:
@@ -113,7 +115,7 @@ def run_import(job_id: int) -> ImportJob:
 def _store(job: ImportJob, reader) -> dict:
     video = job.video
     labels = {lc.name.lower(): lc for lc in LabelClass.objects.filter(project=job.project)}
-    warnings: list[str] = []
+    warnings: list[str] = list(getattr(reader, "notes", []))
     with transaction.atomic():
         existing = Object.objects.filter(video=video).count()
         objects: dict[object, Object] = {}

@@ -69,4 +69,4 @@ def parse_upload(payload: dict) -> dict:
         log.warning("import parse failed", exc_info=True)
         raise ValueError(f"the {payload['format']} upload has an unexpected structure "
                          f"({type(e).__name__}: {e})") from None
-    return {"tracks": len(index), "masks": n_masks}
+    return {"tracks": len(index), "masks": n_masks, "notes": reader.notes[:50]}

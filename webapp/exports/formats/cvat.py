@@ -126,6 +126,7 @@ class CvatReader(Reader):
             if sw is not None and (sw, sh) != (w, h):
                 raise ArchiveError(f"{name}: the task is {sw}x{sh} but the video is {w}x{h}")
         self.shapes: list[tuple[int, object, object]] = []  # (frame, key, element)
+        skipped: dict[str, int] = {}  # shapes that carry no mask, by kind
         for track in root.iter("track"):
             key = ("track", track.get("id") or str(len(self.tracks)))
             label = track.get("label")
@@ -134,6 +135,10 @@ class CvatReader(Reader):
                 key = ("group", f"{track.get('group_id')} {label or ''}")
                 shown = f"{label or 'group'} {track.get('group_id')}"
             visible = False
+            kinds = {el.tag for el in track} - set(MASK_SHAPES)
+            if kinds:
+                kind = "/".join(sorted(kinds)) + " track"
+                skipped[kind] = skipped.get(kind, 0) + 1
             for el in track:
                 if el.tag in MASK_SHAPES and el.get("outside", "0") != "1":
                     where = f"{name}: track {key[1]} {el.tag}"
@@ -148,12 +153,17 @@ class CvatReader(Reader):
             if iw and ih and (iw, ih) != (str(w), str(h)):
                 raise ArchiveError(f"{where} is {iw}x{ih} but the video is {w}x{h}")
             for k, el in enumerate(image):
+                if el.tag not in MASK_SHAPES and el.tag != "tag":
+                    skipped[el.tag] = skipped.get(el.tag, 0) + 1
                 if el.tag in MASK_SHAPES:
                     key = ("shape", f"{frame}.{k}")
                     label = el.get("label")
                     self.declare(key, f"{label or 'shape'} {frame}.{k}", label)
                     self.shapes.append((frame, key, el))
         self.shapes.sort(key=lambda t: t[0])
+        if skipped:
+            self.note("shapes without a mask were skipped (only polygons and masks import): "
+                      + ", ".join(f"{n} {kind}{'s' if n > 1 and not kind.endswith('s') else ''}" for kind, n in sorted(skipped.items())))
 
     def masks(self):
         h, w = self.video.height, self.video.width

@@ -21,6 +21,12 @@ class Reader:
     def __init__(self, video) -> None:
         self.video = video
         self.tracks: dict[object, Track] = {}
+        # What the file holds that is not imported, and why (the import report's warnings).
+        self.notes: list[str] = []
+
+    def note(self, message: str) -> None:
+        if message not in self.notes:
+            self.notes.append(message)
 
     def declare(self, key, name: str | None, category: str | None) -> None:
         if key not in self.tracks:
@@ -42,14 +48,16 @@ class Reader:
                 f"({self.video.height}x{self.video.width}, as [height, width])"
             )
 
-    @staticmethod
-    def choose(candidates: list[str], *preferred: str) -> str:
+    def choose(self, candidates: list[str], *preferred: str) -> str:
         """The one video in the archive to import: the only one, or the one named like
-        the target video."""
+        the target video (the others are noted as left out)."""
         if len(candidates) == 1:
             return candidates[0]
         for p in preferred:
             if p in candidates:
+                others = sorted(str(c) for c in candidates if c != p)
+                self.note(f"the archive holds {len(candidates)} videos; imported {p!r}, left out "
+                          + ", ".join(others[:10]) + (" ..." if len(others) > 10 else ""))
                 return p
         raise ArchiveError(
             "the archive holds several videos and none is named like this one; found: "
