@@ -287,6 +287,35 @@ export default function EvaluatePanel({
           {result.unmatched_candidates.length > 0 && (
             <div className="muted small">Candidates with no reference (not scored): {result.unmatched_candidates.map(name).join(", ")}</div>
           )}
+          <details className="eval-frames">
+            <summary className="small muted">Every frame ({result.frames.length})</summary>
+            <table className="eval-table" data-testid="eval-frames">
+              <thead>
+                <tr>
+                  <th>Frame</th>
+                  <th>J</th>
+                  <th>F</th>
+                  <th>J&F</th>
+                  {line && <th>{line.label}</th>}
+                </tr>
+              </thead>
+              <tbody>
+                {result.frames.map((f, i) => (
+                  <tr key={f.frame} onClick={() => onOpenFrame(f.frame, focused?.candidate_id ?? undefined)} title="Open this frame in the editor">
+                    <td>
+                      <a href={`/videos/${videoId}?frame=${f.frame}`} onClick={(e) => e.preventDefault()}>
+                        {f.frame}
+                      </a>
+                    </td>
+                    <td>{pct(f.J)}</td>
+                    <td>{pct(f.F)}</td>
+                    <td>{pct(f.JF)}</td>
+                    {line && <td>{pct(line.values[i])}</td>}
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </details>
           <div className="eval-worst">
             <span className="small">Worst frames{focused ? ` of ${name(focused.reference_id)}` : ""}:</span>
             {worst.length === 0 && <span className="muted small">none below {pct(PERFECT)}</span>}

@@ -128,8 +128,25 @@ export default function ImportPanel({
   }
 
   const busy = upload !== null || running;
+  const [drag, setDrag] = useState(false);
   return (
-    <div className="eval-section" data-testid="import-panel">
+    <div
+      className={`eval-section ${drag ? "import-drag" : ""}`}
+      data-testid="import-panel"
+      onDragOver={(e) => {
+        if (!canAnnotate) return;
+        e.preventDefault();
+        setDrag(true);
+      }}
+      onDragLeave={() => setDrag(false)}
+      onDrop={(e) => {
+        if (!canAnnotate) return;
+        e.preventDefault();
+        setDrag(false);
+        const f = e.dataTransfer.files?.[0];
+        if (f) pick(f);
+      }}
+    >
       <h3>Import annotations</h3>
       {!canAnnotate ? (
         <p className="muted small">Your role cannot import into this video.</p>
@@ -149,7 +166,7 @@ export default function ImportPanel({
             />
           </label>
           <span className="import-filename" title={file?.name}>
-            {file ? file.name : <span className="muted">no file chosen</span>}
+            {file ? file.name : <span className="muted">no file chosen; or drop it here</span>}
           </span>
           <select value={format} onChange={(e) => setFormat(e.target.value as ImportFormat)} aria-label="Import format" data-testid="import-format">
             {IMPORT_FORMATS.map((f) => (

@@ -3,7 +3,7 @@ import { cleanup, fireEvent, render, screen, waitFor } from "@testing-library/re
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { guessFormat, worstFrames, type EvalResult, type Evaluation, type ImportJob } from "../../api/evaluate";
 import EvaluatePanel, { annotationSets } from "./EvaluatePanel";
-import { ImportReport } from "./ImportPanel";
+import ImportPanel, { ImportReport } from "./ImportPanel";
 import JfPlot, { xTicks } from "./JfPlot";
 
 afterEach(() => {
@@ -142,6 +142,12 @@ describe("EvaluatePanel", () => {
     expect(screen.getAllByTestId("bad-frame")[0].getAttribute("data-frame")).toBe("2");
     fireEvent.click(rows[0]);
     expect(screen.getAllByTestId("bad-frame")[0].getAttribute("data-frame")).toBe("3");
+    // Every frame is listed too, with the picked object's column; a row opens its frame.
+    const table = screen.getByTestId("eval-frames");
+    expect(table.querySelectorAll("tbody tr")).toHaveLength(4);
+    expect(table.querySelector("thead")?.textContent).toContain("gt disc");
+    fireEvent.click(table.querySelectorAll("tbody tr")[3]);
+    expect(open).toHaveBeenLastCalledWith(4, 1);
   });
 
   it("refuses to compare a set with itself and says so", async () => {
@@ -172,5 +178,23 @@ describe("EvaluatePanel with a perfect candidate", () => {
     expect(screen.queryAllByTestId("bad-frame")).toHaveLength(0);
     expect(screen.getByText(/none below 99.9/)).toBeTruthy();
     expect(screen.getByTestId("jf-plot").querySelectorAll("circle.jf-bad")).toHaveLength(0);
+  });
+});
+
+describe("ImportPanel", () => {
+  it("takes a dropped file and guesses its format from the name", async () => {
+    vi.stubGlobal("fetch", vi.fn(async () => new Response("[]")));
+    render(<ImportPanel videoId={1} numFrames={10} canAnnotate />);
+    const file = new File(["<annotations/>"], "task_cvat_export.zip", { type: "application/zip" });
+    fireEvent.drop(screen.getByTestId("import-panel"), { dataTransfer: { files: [file] } });
+    expect(screen.getByText("task_cvat_export.zip")).toBeTruthy();
+    expect((screen.getByTestId("import-format") as HTMLSelectElement).value).toBe("cvat");
+    expect((screen.getByTestId("import-start") as HTMLButtonElement).disabled).toBe(false);
+  });
+  it("says a viewer cannot import", () => {
+    vi.stubGlobal("fetch", vi.fn(async () => new Response("[]")));
+    render(<ImportPanel videoId={1} numFrames={10} canAnnotate={false} />);
+    expect(screen.queryByTestId("import-start")).toBeNull();
+    expect(screen.getByText(/cannot import/)).toBeTruthy();
   });
 });
