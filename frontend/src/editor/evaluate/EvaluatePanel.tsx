@@ -287,6 +287,25 @@ export default function EvaluatePanel({
           {result.unmatched_candidates.length > 0 && (
             <div className="muted small">Candidates with no reference (not scored): {result.unmatched_candidates.map(name).join(", ")}</div>
           )}
+          <div className="eval-worst">
+            <span className="small">Worst frames{focused ? ` of ${name(focused.reference_id)}` : ""}:</span>
+            {worst.length === 0 && <span className="muted small">none below {pct(PERFECT)}</span>}
+            {worst.map((w) => (
+              <a
+                key={w.frame}
+                href={`/videos/${videoId}?frame=${w.frame}`}
+                className="chip"
+                data-testid="bad-frame"
+                data-frame={w.frame}
+                onClick={(e) => {
+                  e.preventDefault();
+                  onOpenFrame(w.frame, focused?.candidate_id ?? undefined);
+                }}
+              >
+                frame {w.frame} · {pct(w.JF)}
+              </a>
+            ))}
+          </div>
           <details className="eval-frames">
             <summary className="small muted">Every frame ({result.frames.length})</summary>
             <table className="eval-table" data-testid="eval-frames">
@@ -316,25 +335,6 @@ export default function EvaluatePanel({
               </tbody>
             </table>
           </details>
-          <div className="eval-worst">
-            <span className="small">Worst frames{focused ? ` of ${name(focused.reference_id)}` : ""}:</span>
-            {worst.length === 0 && <span className="muted small">none below {pct(PERFECT)}</span>}
-            {worst.map((w) => (
-              <a
-                key={w.frame}
-                href={`/videos/${videoId}?frame=${w.frame}`}
-                className="chip"
-                data-testid="bad-frame"
-                data-frame={w.frame}
-                onClick={(e) => {
-                  e.preventDefault();
-                  onOpenFrame(w.frame, focused?.candidate_id ?? undefined);
-                }}
-              >
-                frame {w.frame} · {pct(w.JF)}
-              </a>
-            ))}
-          </div>
         </div>
       )}
       {history.length > 0 && (
