@@ -387,7 +387,8 @@ async def test_a_click_on_a_frame_the_propagation_already_did_wins(room, monkeyp
                       "labels": [1], "clear_old": True}, seen=seen)
     fix = await recv_until(a, lambda m: m["type"] == "masks" and m["source"] == "prompt",
                            timeout=60, seen=seen)
-    await recv_until(a, lambda m: m["type"] == "propagation.done", timeout=120, seen=seen)
+    if not any(m["type"] == "propagation.done" for m in seen):  # a quick engine is done already
+        await recv_until(a, lambda m: m["type"] == "propagation.done", timeout=120, seen=seen)
     assert any(m["type"] == "masks" and m["source"] == "propagation" and m["frame"] == 2
                for m in seen), "the propagation had not reached frame 2 before the click"
     stored = await db(lambda: FrameMask.objects.get(object_id=oid, frame=2))

@@ -10,7 +10,7 @@ import threading
 
 from celery import shared_task
 from celery.signals import worker_ready, worker_shutdown
-from django.db import close_old_connections
+from django.db import InterfaceError, OperationalError, close_old_connections, connections
 
 from webapp.env import env
 from webapp.realtime import dispatch, trace
@@ -57,7 +57,15 @@ def run_command(cmd: dict) -> None:
         if cont is not None:
             reg.publish(me, cont, background=True)
     else:
-        runner().handle(cmd)
+        try:
+            runner().handle(cmd)
+        except (OperationalError, InterfaceError):
+            # The connection broke under the command (a database restart; health checks are
+            # off in this worker): once more on a fresh one, so the click is still answered.
+            # Replays are idempotent: catch_up skips prompts already applied.
+            log.warning("database connection lost during %s; retrying once", cmd["op"])
+            connections.close_all()
+            runner().handle(cmd)
 
 
 def _heartbeat_loop(name: str) -> None:

@@ -102,7 +102,7 @@ def patch_video(user, role: str, video: Video, data) -> Video:
     people = {f: _member(video, f, changes.pop(f)) for f in ("assignee", "reviewer")
               if f in changes}
     with transaction.atomic():
-        video = Video.objects.select_for_update().select_related("assignee", "reviewer") \
+        video = Video.objects.select_for_update(of=("self",)).select_related("assignee", "reviewer") \
             .get(pk=video.pk)
         previous = video.stage
         if "stage" in changes:
