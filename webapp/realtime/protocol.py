@@ -184,7 +184,9 @@ class RleIn(Rle):
 
 
 class PromptMask(ClientMsg):
-    """Set an object's mask on one frame (COCO compressed RLE at video size)."""
+    """Set an object's mask on one frame (COCO compressed RLE at video size). SAM 2 conditions
+    on it, and the object's mask on that frame is stored exactly as sent (until a click there
+    refines it)."""
 
     type: Literal["prompt.mask"]
     object_id: Int

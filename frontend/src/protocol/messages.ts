@@ -104,7 +104,9 @@ export interface PromptAdd {
   type: "prompt.add";
 }
 /**
- * Set an object's mask on one frame (COCO compressed RLE at video size).
+ * Set an object's mask on one frame (COCO compressed RLE at video size). SAM 2 conditions
+ * on it, and the object's mask on that frame is stored exactly as sent (until a click there
+ * refines it).
  */
 export interface PromptMask {
   frame: number;
