@@ -326,16 +326,15 @@ def test_sav_fields_are_as_in_the_official_files(scene):
     assert doc["masklet_visibility_changes"] == [0, 0, 0]
 
 
-def test_sav_default_stride_follows_six_annotated_frames_a_second(make_video):
+def test_sav_default_stride_is_four_at_24_fps_and_one_elsewhere(make_video):
     video = make_video(num_frames=12)
-    video.fps = 30.0
-    video.save(update_fields=["fps"])
-    doc = json.loads(export_zip(video, "sav", include_frames=False).read("walk_manual.json"))
-    assert doc["frame_stride"] == 5 and doc["annotated_frames"] == [0, 5, 10]
-    video.fps = 8.0
-    video.save(update_fields=["fps"])
-    doc = json.loads(export_zip(video, "sav", include_frames=False).read("walk_manual.json"))
-    assert doc["frame_stride"] == 1
+    for fps, stride in ((24.0, 4), (23.976, 4), (30.0, 1), (12.0, 1)):
+        video.fps = fps
+        video.save(update_fields=["fps"])
+        doc = json.loads(export_zip(video, "sav", include_frames=False).read("walk_manual.json"))
+        assert doc["frame_stride"] == stride, fps
+        assert doc["annotated_frames"] == list(range(0, 12, stride))
+        assert len(doc["masklet"]) == len(range(0, 12, stride))
     z = export_zip(video, "sav", include_frames=False, stride=3)
     assert json.loads(z.read("walk_manual.json"))["annotated_frames"] == [0, 3, 6, 9]
 

@@ -12,18 +12,19 @@ from webapp.exports.formats.base import ExportError, ExportPlan, Progress, readm
 from webapp.exports.formats.reader import Reader, as_int, to_rle, track_key, want
 
 SAV_STRIDE = 4  # SA-V annotates every 4th frame of its 24 fps videos (6 fps)
-SAV_ANNOTATION_FPS = 6.0
+SAV_FPS = 24.0  # the rate of every SA-V video
 MAX_MASKLETS = 100_000  # a declared masklet_num beyond this is refused, not allocated
 
 
 def default_stride(video) -> int:
-    """SA-V's annotation rate for this video: every 4th frame at 24 fps, and at other
-    rates the stride that comes closest to SA-V's 6 annotated frames a second
-    (30 fps → 5, 60 → 10, 12 → 2; 9 fps or less → every frame)."""
+    """SA-V's annotation stride where the video has SA-V's rate: every 4th frame at 24 fps
+    (23.976 included). SA-V defines no rule for other rates, so there the export keeps every
+    frame (the public contract's default) and its README names the `annot_sample_rate` to
+    pass; an explicit `stride` always wins."""
     fps = float(video.fps or 0)
-    if fps <= 0:
+    if abs(fps - SAV_FPS) <= 0.5:
         return SAV_STRIDE
-    return max(1, round(fps / SAV_ANNOTATION_FPS))
+    return 1
 
 
 def _dump(obj) -> bytes:
@@ -157,8 +158,8 @@ def write(plan: ExportPlan, zw, progress: Progress) -> None:
 <video>_manual.json: SA-V. masklet[i][j] is the compressed RLE of masklet j on the i-th
 annotated frame (an empty RLE where it is absent); annotated_frames[i] is that frame's
 video index, i * frame_stride. The default stride follows SA-V: every 4th frame at 24 fps
-(SA-V's 6 annotated frames a second); at other rates the stride closest to 6 a second
-(30 fps → 5, 60 → 10; 9 fps or less → every frame), unless the export named a stride.
+(SA-V's 6 annotated frames a second); at other rates every frame, unless the export named
+a stride.
 masklet_frame_count is the number of annotated rows (as in SA-V);
 masklet_visible_frame_count (an addition) the rows where the masklet is visible;
 masklet_visibility_changes counts changes after the first appearance;
