@@ -64,7 +64,7 @@ bench: setup
 # The generated contract: protocol JSON Schema + docs/protocol.md, the project rules JSON, and the
 # TypeScript made from both (tests fail while any of them is stale).
 gen:
-	$(BIN)/python -m webapp.realtime.protocol --write
+	$(BIN)/python -m webapp.realtime.protocol_docs --write
 	$(BIN)/python -m webapp.projects.contract --write
 	cd frontend && npm run gen:protocol
 

@@ -3,7 +3,7 @@
 //   webapp/projects/contract.json        -> src/api/projectRules.ts  (palette, role -> actions)
 // `npm run gen:protocol` writes both; `node scripts/gen-protocol.mjs --check` exits 1 when either
 // is stale (src/protocol/generated.test.ts runs it, so `npm test` fails on drift). Refresh the
-// JSON first with `python -m webapp.realtime.protocol --write` / `python -m webapp.projects.contract --write`.
+// JSON first with `python -m webapp.realtime.protocol_docs --write` / `python -m webapp.projects.contract --write`.
 import { compile } from "json-schema-to-typescript";
 import { readFileSync, writeFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
@@ -83,7 +83,7 @@ async function messagesTs(schema) {
     .map(([code, reason]) => `  ${code}: ${JSON.stringify(reason)},`)
     .join("\n");
   return (
-    banner("webapp/realtime/protocol.schema.json", "python -m webapp.realtime.protocol --write") +
+    banner("webapp/realtime/protocol.schema.json", "python -m webapp.realtime.protocol_docs --write") +
     `\n/** The protocol version this client speaks; session.state carries the server's. */\n` +
     `export const PROTOCOL_VERSION = ${JSON.stringify(schema.protocol)};\n\n` +
     `/** The reason of each app close code (the server sends it as the close frame's reason). */\n` +

@@ -1,4 +1,4 @@
-// GENERATED from webapp/realtime/protocol.schema.json by `npm run gen:protocol` (python -m webapp.realtime.protocol --write); do not edit.
+// GENERATED from webapp/realtime/protocol.schema.json by `npm run gen:protocol` (python -m webapp.realtime.protocol_docs --write); do not edit.
 // Hand-written helpers live beside it; src/protocol/generated.test.ts fails when this is stale.
 
 /** The protocol version this client speaks; session.state carries the server's. */
