@@ -20,7 +20,8 @@ def test_owner_assigns_and_the_room_hears_it(team, client_for, sent):
     assert resp.json()["stage"] == "annotate"
     assert sent == [(video.pk, {"type": "video.updated", "video_id": video.pk,
                                 "assignee": "annotator", "reviewer": "reviewer",
-                                "stage": "annotate", "reason": None, "by": "owner"})]
+                                "stage": "annotate", "reason": None, "by": "owner",
+                                "second_assignee": None})]
     listed = client_for(users["viewer"]).get(f"/api/projects/{video.project_id}/videos/").json()
     assert listed["results"][0]["assignee"] == "annotator"
 

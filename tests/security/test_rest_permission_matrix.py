@@ -61,6 +61,9 @@ GET    /api/videos/{v}/comments/           -                                    
 POST   /api/videos/{v}/comments/           {"frame": 0, "text": "hi"}             -        | 201 201 201 201 403 404
 GET    /api/videos/{v}/flags/              -                                      -        | 200 200 200 200 200 404
 GET    /api/projects/{p}/analytics/        -                                      -        | 200 200 403 200 403 404
+PATCH  /api/videos/{v}/                    {"second_assignee": "annotator"}       -        | 200 200 403 403 403 404
+GET    /api/videos/{v}/consensus/?a=annotator&b=admin -                           -        | 400 400 400 400 400 404
+POST   /api/videos/{v}/consensus/pick/     {"keep": 1, "drop": 2}                 -        | 400 400 403 400 403 404
 """
 
 

@@ -37,6 +37,8 @@ STATE_DEPENDENT = {
     ("POST", "/api/videos/{video_id}/objects/{object_id}/review/"): "the object must exist",
     ("POST", "/api/auth/password/"): "the old password must be the current one",
     ("GET", "/api/projects/{project_id}/analytics/"): "since/until must be dates",
+    ("GET", "/api/videos/{video_id}/consensus/"): "a and b must have drawn masklets here",
+    ("POST", "/api/videos/{video_id}/consensus/pick/"): "keep and drop must be live objects",
 }
 
 

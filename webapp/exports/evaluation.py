@@ -175,8 +175,10 @@ def _f_with_radius(pred, gt, radius: int) -> float:
 
 def evaluate(video, ref_objs: list[Object], cand_objs: list[Object], *, stride: int = 1,
              annotated_only: bool = False, pairs: list | None = None,
-             protocol: str = SEMI_SUPERVISED,
+             protocol: str = SEMI_SUPERVISED, frame_values: bool = False,
              progress: Callable[[float], None] | None = None) -> dict:
+    """With `frame_values`, each object also carries `frames_j` and `frames_f` (J and F per
+    evaluated frame, like `frames_jf`); stored evaluations leave them out (size)."""
     if protocol not in PROTOCOLS:
         raise EvaluationError(f"protocol must be one of {', '.join(PROTOCOLS)}")
     if not ref_objs:
@@ -240,6 +242,9 @@ def evaluate(video, ref_objs: list[Object], cand_objs: list[Object], *, stride: 
             # (J+F)/2 on each evaluated frame, in the order of `frames` (4 decimals).
             "frames_jf": [round((a + b) / 2, 4) for a, b in zip(per_obj[r]["J"], per_obj[r]["F"])],
         })
+        if frame_values:
+            objects[-1]["frames_j"] = [round(v, 4) for v in per_obj[r]["J"]]
+            objects[-1]["frames_f"] = [round(v, 4) for v in per_obj[r]["F"]]
     per_frame = []
     for i, f in enumerate(frames):
         jv = float(np.mean([per_obj[r]["J"][i] for r in ref]))

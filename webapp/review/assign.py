@@ -1,7 +1,9 @@
 """Video assignments and stages (`PATCH /api/videos/{id}/`).
 
 Who may do what:
-- `name`, `assignee`, `reviewer`: owners and admins (manage).
+- `name`, `assignee`, `reviewer`, `second_assignee`: owners and admins (manage). The second
+  assignee labels the video a second time, on their own, for consensus
+  (webapp.review.consensus); it must be someone other than the assignee.
 - `stage`: owners and admins set any stage; the assignee moves annotate -> review; the
   reviewer moves review -> done, or review -> annotate with a `reason`.
 An assignee must hold a role that may annotate (annotator, admin, owner), a reviewer one that
@@ -21,7 +23,9 @@ from webapp.review import history, wire
 from webapp.videos.models import Stage, Video
 
 NEEDS = {"assignee": ("annotate", "an assignee", "annotator, admin or owner"),
-         "reviewer": ("review", "a reviewer", "reviewer, admin or owner")}
+         "reviewer": ("review", "a reviewer", "reviewer, admin or owner"),
+         "second_assignee": ("annotate", "a second annotator", "annotator, admin or owner")}
+PEOPLE = tuple(NEEDS)  # the video's person fields, as PATCH names them
 
 
 class VideoPatchSerializer(serializers.Serializer):
@@ -30,6 +34,8 @@ class VideoPatchSerializer(serializers.Serializer):
                                help_text="a member's username; null unassigns")
     reviewer = StrictCharField(max_length=150, required=False, allow_null=True,
                                help_text="a member's username; null unassigns")
+    second_assignee = StrictCharField(max_length=150, required=False, allow_null=True,
+                                      help_text="a second annotator (consensus); null unassigns")
     stage = serializers.ChoiceField(choices=Stage.choices, required=False)
     reason = StrictCharField(max_length=2000, required=False, allow_blank=True,
                              help_text="why a reviewer sends the video back to annotate")
@@ -82,6 +88,8 @@ def video_event(video: Video, by: str | None, reason: str | None = None) -> dict
         video_id=video.pk, stage=video.stage, reason=reason or None, by=by,
         assignee=video.assignee.username if video.assignee_id else None,
         reviewer=video.reviewer.username if video.reviewer_id else None,
+        second_assignee=(video.second_assignee.username if video.second_assignee_id
+                         else None),
     ).model_dump(mode="json")
 
 
@@ -89,7 +97,7 @@ def patch_video(user, role: str, video: Video, data) -> Video:
     if not any(can(role, a) for a in ("manage", "annotate", "review")):
         raise PermissionDenied(f"your role ({role}) may not change videos")
     keys = set(data) if hasattr(data, "keys") else set()
-    if {"name", "assignee", "reviewer"} & keys and not can(role, "manage"):
+    if ({"name"} | set(PEOPLE)) & keys and not can(role, "manage"):
         raise PermissionDenied(f"your role ({role}) may not rename or assign videos; owners "
                                "and admins do")
     ser = VideoPatchSerializer(data=data)
@@ -99,11 +107,10 @@ def patch_video(user, role: str, video: Video, data) -> Video:
         raise ValidationError({k: ["this field cannot be changed"] for k in unknown})
     changes = dict(ser.validated_data)
     reason = changes.pop("reason", "")
-    people = {f: _member(video, f, changes.pop(f)) for f in ("assignee", "reviewer")
-              if f in changes}
+    people = {f: _member(video, f, changes.pop(f)) for f in PEOPLE if f in changes}
     with transaction.atomic():
-        video = Video.objects.select_for_update(of=("self",)).select_related("assignee", "reviewer") \
-            .get(pk=video.pk)
+        video = Video.objects.select_for_update(of=("self",)) \
+            .select_related(*PEOPLE).get(pk=video.pk)
         previous = video.stage
         if "stage" in changes:
             _check_stage(user, role, video, changes["stage"], reason)
@@ -112,6 +119,11 @@ def patch_video(user, role: str, video: Video, data) -> Video:
             video.name = changes["name"]
         for field, person in people.items():
             setattr(video, field, person)
+        if (video.second_assignee_id is not None
+                and video.second_assignee_id == video.assignee_id):
+            raise ValidationError({"second_assignee": [
+                "the second annotator must be someone other than the assignee: consensus "
+                "compares two people's work"]})
         video.save()
         history.stage_changed(video, previous, user.pk, reason)
         if people or video.stage != previous:

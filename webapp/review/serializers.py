@@ -69,6 +69,7 @@ class WorkVideoSerializer(serializers.Serializer):
     stage = serializers.CharField()
     assignee = serializers.CharField(allow_null=True)
     reviewer = serializers.CharField(allow_null=True)
+    second_assignee = serializers.CharField(allow_null=True)
     my_part = serializers.ListField(child=serializers.ChoiceField(choices=["annotate", "review"]))
     num_frames = serializers.IntegerField()
     frames_with_masks = serializers.IntegerField()
@@ -92,3 +93,48 @@ class PasswordChangeSerializer(serializers.Serializer):
 class UserHitSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     username = serializers.CharField()
+
+
+class ConsensusQuerySerializer(serializers.Serializer):
+    a = StrictCharField(max_length=150, required=False,
+                        help_text="one annotator's username (default: the video's assignee)")
+    b = StrictCharField(max_length=150, required=False,
+                        help_text="the other's (default: the video's second assignee)")
+    protocol = serializers.ChoiceField(choices=["all-frames", "semi-supervised"],
+                                       default="all-frames")
+    stride = serializers.IntegerField(min_value=1, max_value=10_000, default=1,
+                                      help_text="evaluate every stride-th frame")
+
+
+class ConsensusFrameSerializer(serializers.Serializer):
+    frame = serializers.IntegerField()
+    J = serializers.FloatField()
+    F = serializers.FloatField()
+    JF = serializers.FloatField()
+
+
+class ConsensusPairSerializer(serializers.Serializer):
+    a_id = serializers.IntegerField(help_text="a's masklet")
+    b_id = serializers.IntegerField(help_text="b's masklet")
+    J = serializers.FloatField(help_text="mean over the evaluated frames")
+    F = serializers.FloatField()
+    JF = serializers.FloatField()
+    frames = ConsensusFrameSerializer(many=True)
+
+
+class ConsensusSerializer(serializers.Serializer):
+    a = serializers.CharField()
+    b = serializers.CharField()
+    protocol = serializers.CharField()
+    frames = serializers.IntegerField(help_text="how many frames were evaluated")
+    bound_pixels = serializers.IntegerField()
+    pairs = ConsensusPairSerializer(many=True, help_text="worst J&F first")
+    unmatched_a = serializers.ListField(child=serializers.IntegerField())
+    unmatched_b = serializers.ListField(child=serializers.IntegerField())
+
+
+class ConsensusPickSerializer(serializers.Serializer):
+    keep = serializers.IntegerField(min_value=1, help_text="the masklet to accept")
+    drop = serializers.IntegerField(min_value=1, help_text="the masklet to soft-delete")
+    comment = StrictCharField(max_length=5000, required=False, allow_blank=True,
+                              help_text="added to the comment that records the pick")

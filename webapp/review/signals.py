@@ -11,7 +11,8 @@ from webapp.videos.models import Video
 
 
 def _unassign(project_id: int, user_id: int, role: str | None) -> None:
-    for field, action in (("assignee", "annotate"), ("reviewer", "review")):
+    for field, action in (("assignee", "annotate"), ("reviewer", "review"),
+                          ("second_assignee", "annotate")):
         if role is not None and can(role, action):
             continue
         with transaction.atomic():
@@ -20,7 +21,8 @@ def _unassign(project_id: int, user_id: int, role: str | None) -> None:
             for video in videos:
                 setattr(video, field, None)
                 video.save(update_fields=[field])
-                video = Video.objects.select_related("assignee", "reviewer").get(pk=video.pk)
+                video = Video.objects.select_related("assignee", "reviewer", "second_assignee") \
+                    .get(pk=video.pk)
                 events.emit(video.pk, video_event(video, None))
 
 

@@ -20,13 +20,16 @@ from rest_framework.views import APIView
 from webapp.annotations.models import FrameMask, Object
 from webapp.projects.access import project_for, video_for
 from webapp.projects.models import Membership
-from webapp.review import comments, flagstore, load
+from webapp.review import comments, consensus, flagstore, load
 from webapp.review.analytics import to_csv
 from webapp.review.models import Comment
 from webapp.review.serializers import (
     CommentCreateSerializer,
     CommentPatchSerializer,
     CommentSerializer,
+    ConsensusPickSerializer,
+    ConsensusQuerySerializer,
+    ConsensusSerializer,
     FlagSerializer,
     PasswordChangeSerializer,
     ReviewDecisionSerializer,
@@ -92,12 +95,48 @@ class FlagsView(APIView):
         return Response(flagstore.flags_of(video))
 
 
+class ConsensusView(APIView):
+    @extend_schema(parameters=[ConsensusQuerySerializer], responses={200: ConsensusSerializer},
+                   description="J&F between two annotators' masklets of this video (each "
+                               "one's own drawing, imports excluded), paired by the "
+                               "evaluation code's Hungarian assignment; worst pairs first.")
+    def get(self, request, video_id):
+        video, _ = video_for(request.user, video_id)
+        q = ConsensusQuerySerializer(data=request.query_params)
+        q.is_valid(raise_exception=True)
+        d = q.validated_data
+        a, b = consensus.people(video, d.get("a"), d.get("b"))
+        return Response(consensus.compare(video, a, b, d["protocol"], d["stride"]))
+
+
+class ConsensusPickView(APIView):
+    @extend_schema(
+        request=ConsensusPickSerializer,
+        responses={200: inline_serializer("ConsensusPickResult", {
+            "kept": serializers.DictField(), "dropped": serializers.DictField(),
+            "comment": CommentSerializer()})},
+        description="Reviewers, admins and owners: accept `keep` and soft-delete `drop` in "
+                    "one transaction; the room hears object.updated, object.deleted and "
+                    "comment.created.")
+    def post(self, request, video_id):
+        video, role = video_for(request.user, video_id)
+        consensus.require_picker(role)  # a refusal before any word on the body
+        ser = ConsensusPickSerializer(data=request.data)
+        ser.is_valid(raise_exception=True)
+        d = ser.validated_data
+        out = consensus.pick(request.user, role, video, d["keep"], d["drop"],
+                             d.get("comment", ""))
+        out["comment"] = CommentSerializer(out["comment"]).data
+        return Response(out)
+
+
 class MyWorkView(APIView):
     @extend_schema(responses={200: WorkProjectSerializer(many=True)})
     def get(self, request):
         me = request.user
-        videos = list(Video.objects.filter(Q(assignee=me) | Q(reviewer=me))
-                      .select_related("project", "assignee", "reviewer")
+        videos = list(Video.objects.filter(Q(assignee=me) | Q(reviewer=me)
+                                           | Q(second_assignee=me))
+                      .select_related("project", "assignee", "reviewer", "second_assignee")
                       .order_by("project_id", "id"))
         roles = dict(Membership.objects.filter(user=me).values_list("project_id", "role"))
         videos = [v for v in videos if v.project_id in roles or me.is_superuser]
@@ -123,7 +162,11 @@ class MyWorkView(APIView):
                 "id": v.pk, "name": v.name, "status": v.status, "stage": v.stage,
                 "assignee": v.assignee.username if v.assignee_id else None,
                 "reviewer": v.reviewer.username if v.reviewer_id else None,
+                "second_assignee": (v.second_assignee.username if v.second_assignee_id
+                                    else None),
+                # The second annotator's part is to annotate too (a second, own set).
                 "my_part": [p for p, uid in (("annotate", v.assignee_id),
+                                             ("annotate", v.second_assignee_id),
                                              ("review", v.reviewer_id)) if uid == me.pk],
                 "num_frames": v.num_frames, "frames_with_masks": frames.get(v.pk, 0),
                 "masklets": o.get("n", 0), "masklets_accepted": o.get("acc", 0),

@@ -25,6 +25,7 @@ class VideoUpdated(_Msg):
     stage: Literal["annotate", "review", "done"]
     reason: str | None = None
     by: str | None = None
+    second_assignee: str | None = None  # the consensus annotator (a later addition)
 
 
 class CommentOut(_Msg):

@@ -68,6 +68,11 @@ class Video(models.Model):
                                  on_delete=models.SET_NULL, related_name="assigned_videos")
     reviewer = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
                                  on_delete=models.SET_NULL, related_name="reviewing_videos")
+    # Consensus (webapp.review.consensus): a second annotator labels the same video on their
+    # own; the reviewer compares the two sets by J&F and keeps the better masklet of each pair.
+    second_assignee = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                                        on_delete=models.SET_NULL,
+                                        related_name="second_assigned_videos")
     stage = models.CharField(max_length=16, choices=Stage.choices, default=Stage.ANNOTATE)
 
     class Meta:

@@ -12,13 +12,15 @@ class VideoSerializer(StrictModelSerializer):  # strict: {"name": 0} is a 400, n
                                      allow_null=True)
     reviewer = serializers.CharField(source="reviewer.username", default=None, read_only=True,
                                      allow_null=True)
+    second_assignee = serializers.CharField(source="second_assignee.username", default=None,
+                                            read_only=True, allow_null=True)
 
     class Meta:
         model = Video
         fields = [
             "id", "project", "name", "status", "progress", "error", "warning", "num_frames",
             "fps", "width", "height", "duration", "size_bytes", "created_at", "assignee",
-            "reviewer", "stage", "poster_frame",
+            "reviewer", "stage", "poster_frame", "second_assignee",
         ]
         read_only_fields = [f for f in fields if f != "name"]
 

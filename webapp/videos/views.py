@@ -67,7 +67,7 @@ class ProjectVideosView(generics.ListAPIView):
 
     def get_queryset(self):
         project, _ = project_for(self.request.user, self.kwargs["project_id"])
-        return project.videos.select_related("assignee", "reviewer")
+        return project.videos.select_related("assignee", "reviewer", "second_assignee")
 
     def list(self, request, *args, **kwargs):
         queue.refresh(self.get_queryset().filter(status=VideoStatus.PROCESSING))

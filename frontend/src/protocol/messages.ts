@@ -403,6 +403,7 @@ export interface VideoUpdated {
   by?: string | null;
   reason?: string | null;
   reviewer: string | null;
+  second_assignee?: string | null;
   stage: "annotate" | "review" | "done";
   type: "video.updated";
   video_id: number;
