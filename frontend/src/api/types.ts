@@ -58,6 +58,8 @@ export interface Video {
   /** The workflow (docs/api.md, Workflow): usernames or null, and the stage. */
   assignee?: string | null;
   reviewer?: string | null;
+  /** A second annotator labelling the same video for consensus (docs/api.md, Consensus). */
+  second_assignee?: string | null;
   stage?: "annotate" | "review" | "done";
   /** The thumbnail's frame: the first one that is not dark or flat (set at ingest). */
   poster_frame?: number;

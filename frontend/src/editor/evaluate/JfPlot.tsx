@@ -23,6 +23,7 @@ export default function JfPlot({
   line,
   marked = [],
   onPick,
+  meanLabel = "mean J&F over objects",
 }: {
   frames: FrameScore[];
   /** One object's (J+F)/2 per frame (same order as `frames`), drawn over the mean. */
@@ -30,6 +31,8 @@ export default function JfPlot({
   /** Points to mark (the worst frames), at their own value (the picked object's or the mean). */
   marked?: { frame: number; JF: number }[];
   onPick: (frame: number) => void;
+  /** What the `frames` line is (the consensus section plots one pair with it). */
+  meanLabel?: string;
 }) {
   const [hover, setHover] = useState<number | null>(null); // index into frames
   const first = frames[0]?.frame ?? 0;
@@ -94,7 +97,7 @@ export default function JfPlot({
       </svg>
       <div className="jf-legend small">
         <span>
-          <i className="jf-swatch" /> mean J&F over objects
+          <i className="jf-swatch" /> {meanLabel}
         </span>
         {line && (
           <span>

@@ -1,10 +1,12 @@
 // The sidebar's review panel: accept or reject the selected masklet with a comment, post a
 // comment pinned to this frame (optionally to the masklet and a point picked in comment
-// mode), the threads (reply, resolve), the flags of this frame and review-mode stepping.
+// mode), the threads (reply, resolve), the flags of this frame and review-mode stepping, and
+// consensus between two annotators (ConsensusSection).
 import { useState } from "react";
 import { api } from "../../api/client";
 import { REASON_TEXT, type Comment } from "../../api/review";
 import type { ObjectOut } from "../../protocol/messages";
+import ConsensusSection from "./ConsensusSection";
 import type { FrameFlag, LookReason, ReviewState } from "./reviewState";
 import "./review.css";
 
@@ -192,6 +194,7 @@ export default function ReviewPanel(p: ReviewPanelProps) {
           )}
         </div>
       )}
+      {canReview && <ConsensusSection videoId={p.videoId} objects={objects} canPick={canReview} onSeek={p.onSeek} onSelect={p.onSelect} toast={toast} />}
       {canComment && (
         <form
           className="comment-form"
