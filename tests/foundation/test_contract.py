@@ -5,6 +5,7 @@ import json
 from webapp.projects import contract
 from webapp.projects.models import PALETTE, ROLE_ACTIONS, can
 from webapp.realtime import protocol as p
+from webapp.realtime import protocol_docs
 
 
 def test_the_checked_in_project_contract_matches_the_models():
@@ -18,6 +19,6 @@ def test_the_checked_in_project_contract_matches_the_models():
 
 
 def test_the_schema_carries_every_close_reason():
-    schema = json.loads(p.SCHEMA_PATH.read_text())
+    schema = json.loads(protocol_docs.SCHEMA_PATH.read_text())
     assert schema["close_reasons"] == {str(c): r for c, r in p.CLOSE_REASONS.items()}
     assert all(len(r.encode()) <= 123 for r in p.CLOSE_REASONS.values())  # a close frame's limit
