@@ -4,8 +4,8 @@
 import { useMemo, useState } from "react";
 import type { FrameScore } from "../../api/evaluate";
 
-const W = 640;
-const H = 170;
+const WIDE = 640;
+const TALL = 170;
 const PAD = { l: 34, r: 10, t: 10, b: 22 };
 
 export function xTicks(first: number, last: number, count = 6): number[] {
@@ -24,6 +24,8 @@ export default function JfPlot({
   marked = [],
   onPick,
   meanLabel = "mean J&F over objects",
+  width = WIDE,
+  height = TALL,
 }: {
   frames: FrameScore[];
   /** One object's (J+F)/2 per frame (same order as `frames`), drawn over the mean. */
@@ -33,7 +35,13 @@ export default function JfPlot({
   onPick: (frame: number) => void;
   /** What the `frames` line is (the consensus section plots one pair with it). */
   meanLabel?: string;
+  /** The drawing's own units (the SVG scales to its box): a narrow box wants a narrow
+   *  drawing, or the axis text shrinks to nothing. */
+  width?: number;
+  height?: number;
 }) {
+  const W = width;
+  const H = height;
   const [hover, setHover] = useState<number | null>(null); // index into frames
   const first = frames[0]?.frame ?? 0;
   const last = frames[frames.length - 1]?.frame ?? 0;

@@ -139,7 +139,7 @@ export default function ConsensusSection(p: ConsensusSectionProps) {
                   <td>
                     {swatch(pair.b_id)} {name(pair.b_id)}
                   </td>
-                  <td data-testid="consensus-jf">{pct(pair.JF)}</td>
+                  <td className="consensus-num" data-testid="consensus-jf">{pct(pair.JF)}</td>
                   {p.canPick && (
                     <td className="consensus-keep" onClick={(e) => e.stopPropagation()}>
                       <button className="btn btn-sm" disabled={busy} onClick={() => keep(pair, "a")} data-testid="keep-a" title={`Accept ${name(pair.a_id)}, drop ${name(pair.b_id)}`}>
@@ -169,6 +169,8 @@ export default function ConsensusSection(p: ConsensusSectionProps) {
               <JfPlot
                 frames={focused.frames}
                 meanLabel="J&F of this pair"
+                width={300}
+                height={130}
                 marked={worstFrames(focused.frames.filter((f) => f.JF < PERFECT), 5)}
                 onPick={p.onSeek}
               />
