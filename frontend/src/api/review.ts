@@ -75,7 +75,7 @@ export const REASON_TEXT: Record<FlagReason, string> = {
   fwd_bwd_disagree: "forward/backward disagree",
 };
 
-export const patchVideo = (id: number, body: { assignee?: string | null; reviewer?: string | null; stage?: Stage; reason?: string; name?: string }) =>
+export const patchVideo = (id: number, body: { assignee?: string | null; second_assignee?: string | null; reviewer?: string | null; stage?: Stage; reason?: string; name?: string }) =>
   api(`/api/videos/${id}/`, { method: "PATCH", body });
 
 export const searchUsers = (q: string, signal?: AbortSignal) =>

@@ -1,5 +1,6 @@
-// A video's stage and people on the project page: owners and admins pick the annotator and
-// reviewer among the members whose role allows it, and may set the stage; others read them.
+// A video's stage and people on the project page: owners and admins pick the annotator, the
+// second annotator (consensus: the video labelled twice) and the reviewer among the members
+// whose role allows it, and may set the stage; others read them.
 import { useState } from "react";
 import { patchVideo, STAGES, type Stage } from "../../api/review";
 import { can, type Member, type Video } from "../../api/types";
@@ -32,11 +33,17 @@ export default function Assignment({
         </span>
         <span className="assign-label">annotator</span>
         <span data-testid="video-assignee">{video.assignee ?? "—"}</span>
+        {video.second_assignee && (
+          <>
+            <span className="assign-label">2nd annotator</span>
+            <span data-testid="video-second-assignee">{video.second_assignee}</span>
+          </>
+        )}
         <span className="assign-label">reviewer</span>
         <span data-testid="video-reviewer">{video.reviewer ?? "—"}</span>
       </div>
     );
-  const set = async (body: { assignee?: string | null; reviewer?: string | null; stage?: Stage }) => {
+  const set = async (body: { assignee?: string | null; second_assignee?: string | null; reviewer?: string | null; stage?: Stage }) => {
     setBusy(true);
     try {
       await patchVideo(video.id, body);
@@ -74,6 +81,25 @@ export default function Assignment({
             {n}
           </option>
         ))}
+      </select>
+      <label className="assign-label" htmlFor={`second-${video.id}`} title="A second, independent annotation of the video, compared in the review panel's Consensus">
+        2nd annotator
+      </label>
+      <select
+        id={`second-${video.id}`}
+        value={video.second_assignee ?? ""}
+        disabled={busy}
+        onChange={(e) => set({ second_assignee: e.target.value || null })}
+        data-testid="video-second-assignee"
+      >
+        <option value="">— nobody —</option>
+        {people("annotate", video.second_assignee)
+          .filter((n) => n !== video.assignee)
+          .map((n) => (
+            <option key={n} value={n}>
+              {n}
+            </option>
+          ))}
       </select>
       <label className="assign-label" htmlFor={`reviewer-${video.id}`}>
         reviewer
