@@ -41,24 +41,24 @@ def test_an_anonymous_socket_and_a_stranger_are_closed_with_the_reason(mf_server
 def test_a_removed_member_is_told_why_the_editor_went_offline(mf_server, seed, browser):
     base, pid, vid = mf_server.base, seed.project_id, seed.video["id"]
     admin = mf_server.api("admin")
-    r = admin.post(f"{base}/api/users/", json={"username": "rita", "password": "rita-pass-1"}, timeout=30)
+    r = admin.post(f"{base}/api/users/", json={"username": "rosa", "password": "rosa-pass-1"}, timeout=30)
     assert r.status_code == 201, r.text
-    r = admin.post(f"{base}/api/projects/{pid}/members/", json={"username": "rita", "role": "annotator"}, timeout=30)
+    r = admin.post(f"{base}/api/projects/{pid}/members/", json={"username": "rosa", "role": "annotator"}, timeout=30)
     assert r.status_code == 201, r.text
     token = admin.post(f"{base}/api/auth/token/",
-                       json={"username": "rita", "password": "rita-pass-1"}, timeout=30).json()["token"]
+                       json={"username": "rosa", "password": "rosa-pass-1"}, timeout=30).json()["token"]
     ctx = browser.new_context(viewport=VIEWPORT)
     try:
         page = ctx.new_page()
         page.goto(f"{base}/login?next=/videos/{vid}")
-        page.fill("input[name=username]", "rita")
-        page.fill("input[name=password]", "rita-pass-1")
+        page.fill("input[name=username]", "rosa")
+        page.fill("input[name=password]", "rosa-pass-1")
         page.click("button[type=submit]")
         page.wait_for_url(f"**/videos/{vid}*")
         wait_live(page)
         with _ws(mf_server, vid, token) as ws:
             assert json.loads(ws.recv(timeout=20))["type"] == "session.state"
-            r = admin.delete(f"{base}/api/projects/{pid}/members/rita/", timeout=30)
+            r = admin.delete(f"{base}/api/projects/{pid}/members/rosa/", timeout=30)
             assert r.status_code == 204, r.text
             assert _closed(ws) == (4403, CLOSE_REASONS[4403])
         page.wait_for_selector("[data-testid=connection][data-state=failed]", timeout=20_000)

@@ -82,6 +82,8 @@ def test_an_empty_project_shows_its_upload_in_flight_not_no_videos_yet(mf_server
 
 def test_export_rows_say_video_time_size_and_options(mf_server, seed, open_as):
     page = open_as("alice", f"/projects/{seed.project_id}")
+    # Other tests add videos to the same project: pick this one (the newest is preselected).
+    page.select_option("[data-testid=export-video]", str(seed.video["id"]))
     page.select_option("[data-testid=export-format]", "davis")
     page.uncheck("[data-testid=export-include-frames]")
     page.click("[data-testid=export-start]")

@@ -80,7 +80,7 @@ export default function ExportsCard({ project, videos }: { project: Project; vid
       ) : (
         <>
           <div className="export-form">
-            <select value={selected ?? ""} onChange={(e) => setVideoId(Number(e.target.value))} aria-label="Video">
+            <select value={selected ?? ""} onChange={(e) => setVideoId(Number(e.target.value))} aria-label="Video" data-testid="export-video">
               {ready.map((v) => (
                 <option key={v.id} value={v.id}>
                   {v.name}
