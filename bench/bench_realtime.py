@@ -286,7 +286,9 @@ def main():
     raw = RawEngine(jpegs)
     stack = Stack(Path(tempfile.mkdtemp(prefix="mf-bench-")), workers=1,
                   videos={"bench": (N_FRAMES, W, H), "prop": (N_FRAMES, W, H)},
-                  env={"SAM2_TORCH_THREADS": str(THREADS), "MASKFLOW_TRACE": str(TRACE)})
+                  env={"SAM2_TORCH_THREADS": str(THREADS), "MASKFLOW_TRACE": str(TRACE),
+                       # the fan-out's 50 viewers are one user: lift the per-user socket cap
+                       "WS_MAX_SOCKETS_PER_USER": str(FANOUT + 8)})
     try:
         stack.start()
         r = asyncio.run(stack_run(stack, raw))

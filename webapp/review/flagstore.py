@@ -5,13 +5,15 @@ masks it committed; reads call `ensure_current`, which rescores a whole video wh
 changed without the hook (imports).
 
 Scoring is kept off the inference thread: the runner calls `schedule`, which merges batches per
-masklet and scores them on one background thread at most every FLAGS_DEFER_S seconds (0 scores
+masklet and scores them on one background thread once no batch came for FLAGS_DEFER_S seconds
+(so not while a propagation runs, at most every 20 FLAGS_DEFER_S during a long one; 0 scores
 at once, in the caller's thread). A batch lost with its process is caught by `ensure_current`,
 since the stored `scored_seq` then lags the masks."""
 from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections import defaultdict
 
 import numpy as np
@@ -26,6 +28,7 @@ from webapp.review.models import FlagState, QualityFlag
 
 log = logging.getLogger(__name__)
 CONTEXT = 64  # frames loaded beyond a changed range, for the neighbours' references
+MAX_DEFER_DELAYS = 20  # a long propagation is scored at least every 20 FLAGS_DEFER_S (10 s)
 
 
 def _track(object_id: int, lo: int | None = None, hi: int | None = None) -> quality.Track:
@@ -128,8 +131,16 @@ class Rescorer(threading.Thread):
     def run(self) -> None:
         while True:
             self._wake.wait()
-            self._wake.clear()
-            self._wake.wait(self.delay_s)  # let a propagation's batches gather
+            # Score once the batches stop coming for delay_s (a propagation's frames arrive
+            # every few ms: scoring waits for its end instead of taking a core from it), but
+            # never later than MAX_DEFER_DELAYS delays after the first one.
+            first = time.monotonic()
+            while True:
+                self._wake.clear()
+                if not self._wake.wait(self.delay_s):
+                    break
+                if time.monotonic() - first >= self.delay_s * MAX_DEFER_DELAYS:
+                    break
             with self._lock:
                 pending, self._pending = self._pending, {}
             close_old_connections()
