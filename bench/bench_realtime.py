@@ -316,7 +316,7 @@ def main():
         "The overhead is CPU work in Python processes (about ten Redis and Postgres round trips, "
         "the Celery hop, two websocket hops), so it scales with the machine: on this shared "
         "2-core box its speed drifts by up to 1.5x within minutes, and the same code measured "
-        "+13.9 to +16 ms p50 across runs.",
+        "+13.9 to +16 ms p50 across runs on 2026-11-26 and +17.8 to +20.8 ms on 2026-12-01.",
         "",
         "| metric | raw engine | full stack at the client | overhead / ratio | goal |",
         "|---|---|---|---|---|",
