@@ -49,6 +49,27 @@ class Server:
         s.headers["Authorization"] = f"Token {self.tokens[user]}"
         return s
 
+    def team_project(self, team: dict[str, str], tag: str, name: str, labels: list[str]) -> int:
+        """Create the users of `team` ({username: role}, one "owner"; password
+        `<user>-pass-<tag>`), a project of the owner's with `labels`, and the other users as
+        members with their roles. Returns the project id."""
+        admin = self.api("admin")
+        for user in team:
+            PASSWORDS[user] = f"{user}-pass-{tag}"
+            r = admin.post(f"{self.base}/api/users/", json={"username": user, "password": PASSWORDS[user]},
+                           timeout=30)
+            assert r.status_code == 201, r.text
+        owner = self.api(next(u for u, role in team.items() if role == "owner"))
+        r = owner.post(f"{self.base}/api/projects/", json={"name": name, "labels": labels}, timeout=30)
+        assert r.status_code == 201, r.text
+        pid = r.json()["id"]
+        for user, role in team.items():
+            if role != "owner":
+                r = owner.post(f"{self.base}/api/projects/{pid}/members/",
+                               json={"username": user, "role": role}, timeout=30)
+                assert r.status_code == 201, r.text
+        return pid
+
     def log_tail(self, n: int = 4000) -> str:
         return self.log.read_text(errors="replace")[-n:] if self.log.exists() else ""
 

@@ -10,7 +10,7 @@ from playwright.sync_api import expect
 
 from tests.conftest import wait_for
 
-from .conftest import PASSWORDS, ROOT, wait_live
+from .conftest import ROOT, wait_live
 from .test_screenshots_and_speed import _encode, _request, _ws_session
 
 pytestmark = pytest.mark.browser
@@ -25,19 +25,8 @@ def desk(mf_server, tmp_path_factory):
     from webapp.videos.synthetic import write_video
 
     base = mf_server.base
-    admin = mf_server.api("admin")
-    for user in TEAM:
-        PASSWORDS[user] = f"{user}-pass-c6"
-        r = admin.post(f"{base}/api/users/", json={"username": user, "password": PASSWORDS[user]}, timeout=30)
-        assert r.status_code == 201, r.text
+    pid = mf_server.team_project(TEAM, "c6", "Consensus desk", ["car", "person"])
     cleo = mf_server.api("cleo")
-    r = cleo.post(f"{base}/api/projects/", json={"name": "Consensus desk", "labels": ["car", "person"]}, timeout=30)
-    assert r.status_code == 201, r.text
-    pid = r.json()["id"]
-    for user, role in TEAM.items():
-        if role != "owner":
-            r = cleo.post(f"{base}/api/projects/{pid}/members/", json={"username": user, "role": role}, timeout=30)
-            assert r.status_code == 201, r.text
     clip = write_video(tmp_path_factory.mktemp("consensus") / "twice.mp4", num_frames=FRAMES, width=320, height=180)
     video = mf_server.upload("cleo", pid, clip)
     r = cleo.patch(f"{base}/api/videos/{video['id']}/",

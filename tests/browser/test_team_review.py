@@ -25,20 +25,7 @@ TEAM = {"olga": "owner", "ann": "annotator", "andy": "annotator", "rita": "revie
 def team(mf_server, tmp_path_factory):
     from webapp.videos.synthetic import write_video
 
-    base = mf_server.base
-    admin = mf_server.api("admin")
-    for user in TEAM:
-        PASSWORDS[user] = f"{user}-pass-16"
-        r = admin.post(f"{base}/api/users/", json={"username": user, "password": PASSWORDS[user]}, timeout=30)
-        assert r.status_code == 201, r.text
-    olga = mf_server.api("olga")
-    r = olga.post(f"{base}/api/projects/", json={"name": "Review desk", "labels": ["disc", "box"]}, timeout=30)
-    assert r.status_code == 201, r.text
-    pid = r.json()["id"]
-    for user, role in TEAM.items():
-        if role != "owner":
-            r = olga.post(f"{base}/api/projects/{pid}/members/", json={"username": user, "role": role}, timeout=30)
-            assert r.status_code == 201, r.text
+    pid = mf_server.team_project(TEAM, "16", "Review desk", ["disc", "box"])
     clip = write_video(tmp_path_factory.mktemp("team") / "crossing-review.mp4", num_frames=24, width=480, height=270)
     video = mf_server.upload("olga", pid, clip)
     return pid, video

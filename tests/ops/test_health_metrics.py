@@ -2,6 +2,7 @@
 structured logs."""
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import os
@@ -178,8 +179,10 @@ async def test_a_click_and_a_propagation_move_the_realtime_metrics(project_with_
     assert _sample("maskflow_ws_open_connections") == open_now - 1
 
 
-def test_logs_carry_the_request_and_video_ids(ready_video, client_for, project_with_roles):
-    _, users = project_with_roles
+@contextlib.contextmanager
+def kept_records(logger_name: str):
+    """The records `logger_name` emits inside the block, with the log context filter applied
+    (as the configured handlers have it)."""
     records: list[logging.LogRecord] = []
 
     class Keep(logging.Handler):
@@ -188,13 +191,19 @@ def test_logs_carry_the_request_and_video_ids(ready_video, client_for, project_w
 
     handler = Keep()
     handler.addFilter(logs.ContextFilter())
-    logger = logging.getLogger("django.request")
+    logger = logging.getLogger(logger_name)
     logger.addHandler(handler)
     try:
-        api = client_for(users["owner"])
-        resp = api.get(f"/api/videos/{ready_video.pk}/frames/99999.jpg", HTTP_X_REQUEST_ID="req-42")
+        yield records
     finally:
         logger.removeHandler(handler)
+
+
+def test_logs_carry_the_request_and_video_ids(ready_video, client_for, project_with_roles):
+    _, users = project_with_roles
+    with kept_records("django.request") as records:
+        api = client_for(users["owner"])
+        resp = api.get(f"/api/videos/{ready_video.pk}/frames/99999.jpg", HTTP_X_REQUEST_ID="req-42")
     assert resp.status_code == 404 and resp["X-Request-ID"] == "req-42"
     hit = [r for r in records if getattr(r, "request_id", None) == "req-42"]
     assert hit and hit[0].video_id == ready_video.pk
@@ -289,22 +298,10 @@ async def test_a_websocket_connections_log_lines_name_its_video(project_with_rol
     monkeypatch.setattr(VideoConsumer, "on_object_create", broken)
     project, users = project_with_roles
     video = await database_sync_to_async(make_ready_video)(project, num_frames=2)
-    records: list[logging.LogRecord] = []
-
-    class Keep(logging.Handler):
-        def emit(self, record):
-            records.append(record)
-
-    handler = Keep()
-    handler.addFilter(logs.ContextFilter())
-    logger = logging.getLogger("webapp.realtime.consumers")
-    logger.addHandler(handler)
-    try:
+    with kept_records("webapp.realtime.consumers") as records:
         comm, _ = await connect(users["owner"], video)
         await request(comm, {"type": "object.create"})
         await comm.disconnect()
-    finally:
-        logger.removeHandler(handler)
     failed = [r for r in records if "failed" in r.getMessage()]
     assert failed and failed[0].video_id == video.pk
     assert json.loads(logs.JsonFormatter().format(failed[0]))["video_id"] == video.pk

@@ -56,6 +56,29 @@ export function describe(sel: Selector, names?: Map<string, string>): string {
 /** Frames at or above this J&F are not listed as bad. */
 const PERFECT = 0.999;
 
+/** One annotation set picked from `sets` (the reference or the candidate). */
+function SetSelect(props: {
+  label: string;
+  sets: SetOption[];
+  value: string;
+  onChange: (key: string) => void;
+  testId: string;
+}) {
+  return (
+    <label className="field">
+      {props.label}
+      <select value={props.value} onChange={(e) => props.onChange(e.target.value)} data-testid={props.testId}>
+        {props.sets.map((s) => (
+          <option key={s.key} value={s.key}>
+            {s.label}
+          </option>
+        ))}
+      </select>
+    </label>
+  );
+}
+
+
 function hasResult(ev: Evaluation | null): ev is Evaluation & { result: EvalResult } {
   return !!ev && ev.status === "done" && !!ev.result && "overall" in ev.result;
 }
@@ -175,26 +198,8 @@ export default function EvaluatePanel({
         <p className="muted small">Two annotation sets are needed: import one, or draw masks in the editor.</p>
       ) : (
         <div className="eval-form">
-          <label className="field">
-            Reference (ground truth)
-            <select value={refKey} onChange={(e) => setRefKey(e.target.value)} data-testid="eval-reference">
-              {sets.map((s) => (
-                <option key={s.key} value={s.key}>
-                  {s.label}
-                </option>
-              ))}
-            </select>
-          </label>
-          <label className="field">
-            Candidate
-            <select value={candKey} onChange={(e) => setCandKey(e.target.value)} data-testid="eval-candidate">
-              {sets.map((s) => (
-                <option key={s.key} value={s.key}>
-                  {s.label}
-                </option>
-              ))}
-            </select>
-          </label>
+          <SetSelect label="Reference (ground truth)" sets={sets} value={refKey} onChange={setRefKey} testId="eval-reference" />
+          <SetSelect label="Candidate" sets={sets} value={candKey} onChange={setCandKey} testId="eval-candidate" />
           <div className="eval-options">
             <div className="seg" role="radiogroup" aria-label="Protocol">
               {(["semi-supervised", "all-frames"] as Protocol[]).map((p) => (
