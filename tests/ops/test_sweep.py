@@ -7,22 +7,12 @@ from __future__ import annotations
 import pytest
 from django.utils import timezone
 
-from webapp import jobs, recovery
+from tests.security.test_recovery import _video, submitted  # noqa: F401  (submitted: a fixture)
+from webapp import recovery
 from webapp.exports.models import ExportJob
 from webapp.videos.models import Video
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def submitted(monkeypatch):
-    calls = []
-    monkeypatch.setattr(jobs, "submit", lambda task, *args: calls.append((task.name, *args)))
-    return calls
-
-
-def _video(project, **fields):
-    return Video.objects.create(project=project, name="v.mp4", status="processing", **fields)
 
 
 def test_sweep_retries_or_fails_only_what_lost_its_lease_on_two_sweeps(
