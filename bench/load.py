@@ -232,6 +232,7 @@ async def main_async(args) -> dict:
         stop_at = t_start + args.seconds
         rss_start = None
         peak: dict[str, int] = {}
+        series: list[tuple[float, dict[str, int]]] = []  # (seconds since start, RSS)
 
         async def sample():
             nonlocal rss_start
@@ -239,6 +240,7 @@ async def main_async(args) -> dict:
             while True:
                 got = rss_of(s)
                 rss_start = rss_start or got
+                series.append((time.perf_counter() - t_start, got))
                 for k, v in got.items():
                     peak[k] = max(peak.get(k, 0), v)
                 await asyncio.sleep(15)
@@ -267,11 +269,23 @@ async def main_async(args) -> dict:
             "fanout_spread_p99_s": stats.spread.pct(99),
             "errors": sum(stats.errors.values()), "errors_by_kind": dict(stats.errors),
             "rss_mb_start": mb(rss_start), "rss_mb_end": mb(rss_end), "rss_mb_peak": mb(peak),
+            "rss_mb_by_minute": minutes(series, mb),
         }
     finally:
         if args.logs:
             print(s.logs(), file=sys.stderr)
         s.stop()
+
+
+def minutes(series, mb) -> list[str]:
+    """One RSS sample per minute (the first sample of each), for judging flatness."""
+    out, seen = [], set()
+    for t, got in series:
+        m = int(t // 60)
+        if m not in seen:
+            seen.add(m)
+            out.append(f"{t:.0f}s " + " ".join(f"{k}={v}" for k, v in mb(got).items()))
+    return out
 
 
 def main() -> None:
@@ -293,7 +307,12 @@ def main() -> None:
         ap.error("--rooms and --clients must be at least 1")
     result = asyncio.run(main_async(args))
     for k, v in result.items():
-        print(f"{k:26} {v}")
+        if isinstance(v, list):
+            print(k)
+            for line in v:
+                print(f"  {line}")
+        else:
+            print(f"{k:26} {v}")
     if args.json:
         Path(args.json).write_text(json.dumps(result, indent=1))
 
