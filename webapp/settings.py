@@ -238,6 +238,12 @@ LOGIN_URL = "/login"
 # client address before 429 + Retry-After; "N/s|min|hour|day".
 LOGIN_RATE = env("LOGIN_RATE", "10/min")
 LOGIN_IP_RATE = env("LOGIN_IP_RATE", "30/min")
+# Set-password links (staff password resets and invitations, POST /api/users/{id}/password-reset/
+# and /api/projects/{id}/invitations/) stop working this long after they were made, and as soon
+# as the password is set or the user signs in.
+PASSWORD_RESET_TIMEOUT = envint("PASSWORD_RESET_HOURS", 72) * 3600
+if PASSWORD_RESET_TIMEOUT <= 0:
+    raise ValueError("PASSWORD_RESET_HOURS must be at least 1")
 # Reverse proxies in front that append to X-Forwarded-For (0: use the socket's address).
 NUM_PROXIES = envint("NUM_PROXIES", 0)
 # API tokens are refused ("token expired", 401) this long after they were issued; 0 = never.

@@ -19,7 +19,9 @@ urlpatterns = [
     path("api/", include("webapp.annotations.urls")),
     path("api/", include("webapp.exports.urls")),
     path("api/", include("webapp.review.urls")),
-    re_path(r"^(?:login|me/work|projects/\d+(?:/analytics)?|videos/\d+)?/?$", spa_index, name="spa"),
+    # reset/<uidb64>/<token>: a set-password link (webapp.accounts.links).
+    re_path(r"^(?:login|me/work|projects/\d+(?:/analytics)?|videos/\d+|reset/[\w-]+/[\w-]+)?/?$",
+            spa_index, name="spa"),
 ]
 
 # Under /api/ an unmatched URL (e.g. /api/videos/abc/) or a crash answers JSON `{"detail"}`.

@@ -79,7 +79,7 @@ def test_openapi_schema_validates_and_has_the_contract_paths(make_user, client_f
 
 
 def test_the_spa_serves_deep_links(client):
-    for url in ["/", "/login", "/projects/3", "/videos/7"]:
+    for url in ["/", "/login", "/projects/3", "/videos/7", "/reset/MTI/cz1k2a-0f3e9a8b7c6d5e4f"]:
         resp = client.get(url)
         assert resp.status_code in (200, 503), url  # 503 only when the frontend is not built
         assert b"Maskflow" in resp.content or b"maskflow" in resp.content.lower()

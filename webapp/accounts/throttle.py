@@ -57,14 +57,16 @@ def _buckets(request, username: str, now: float) -> list[tuple[str, int, float]]
     return out
 
 
-def check_login_allowed(request, username: str) -> None:
-    """Throttled (429 + Retry-After) when this username or address is over its failure rate."""
+def check_login_allowed(request, username: str, what: str = "sign-ins") -> None:
+    """Throttled (429 + Retry-After) when this username or address is over its failure rate.
+    Set-password links count their failures here too (username "reset:<uid>", which no
+    username can be), so the address's budget is shared with sign-in guesses."""
     wait = 0.0
     for key, num, left in _buckets(request, username, time.time()):
         if (cache.get(key) or 0) >= num:
             wait = max(wait, left)
     if wait > 0:
-        raise Throttled(wait=math.ceil(wait), detail="too many failed sign-ins.")
+        raise Throttled(wait=math.ceil(wait), detail=f"too many failed {what}.")
 
 
 def record_login_failure(request, username: str) -> None:

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from webapp.accounts import views
+from webapp.accounts import links, views
 
 urlpatterns = [
     path("auth/token/", views.TokenView.as_view(), name="auth-token"),
@@ -9,5 +9,8 @@ urlpatterns = [
     path("auth/csrf/", views.CsrfView.as_view(), name="auth-csrf"),
     path("me/", views.MeView.as_view(), name="me"),
     path("users/", views.UsersView.as_view(), name="users"),
+    path("users/<int:user_id>/password-reset/", links.PasswordResetLinkView.as_view(),
+         name="user-password-reset"),
+    path("auth/password/reset/", links.PasswordResetView.as_view(), name="auth-password-reset"),
     path("model/", views.ModelView.as_view(), name="model"),
 ]

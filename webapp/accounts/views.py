@@ -1,4 +1,5 @@
-"""Sign in (token or session), sign out, who am I, staff-only user creation, model info.
+"""Sign in (token or session), sign out, who am I, staff-only user creation (or invitation:
+no password, a set-password link instead, webapp.accounts.links), model info.
 
 Sign-in answers 429 (Retry-After) after too many failures (webapp.accounts.throttle); session
 sign-in checks CSRF like any other session POST (GET /api/auth/csrf/ first); tokens expire
@@ -8,17 +9,19 @@ from django.contrib.auth import authenticate, login, logout
 from django.contrib.auth import get_user_model
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import IntegrityError, transaction
 from django.views.decorators.csrf import ensure_csrf_cookie
 from django.utils.decorators import method_decorator
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import permissions, serializers, status
 from rest_framework.authentication import SessionAuthentication
 from rest_framework.authtoken.models import Token
-from rest_framework.exceptions import AuthenticationFailed
+from rest_framework.exceptions import AuthenticationFailed, ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from webapp.accounts.auth import fresh_token
+from webapp.accounts.links import set_password_link
 from webapp.review.serializers import UserHitSerializer
 from webapp.review.team import search_users
 from webapp.accounts.fields import StrictCharField, StrictEmailField, StrictRegexField
@@ -55,9 +58,20 @@ class UserSerializer(serializers.ModelSerializer):
         fields = ["id", "username", "email", "is_staff"]
 
 
-class NewUserSerializer(serializers.Serializer):
+class NewUserAnswerSerializer(UserSerializer):
+    invite_url = serializers.CharField(
+        required=False,
+        help_text="Only when no password was given: the one-time link that sets it.")
+    expires_hours = serializers.IntegerField(required=False,
+                                             help_text="How long invite_url works.")
+
+    class Meta(UserSerializer.Meta):
+        fields = [*UserSerializer.Meta.fields, "invite_url", "expires_hours"]
+
+
+class InviteeSerializer(serializers.Serializer):
+    """A new account's name and optional email (also POST /api/projects/{id}/invitations/)."""
     username = StrictRegexField(r"^[\w.@+-]{1,150}$", max_length=150)
-    password = StrictCharField(max_length=512, trim_whitespace=False)
     email = StrictEmailField(required=False, allow_blank=True)
 
     def validate_username(self, value):
@@ -65,7 +79,16 @@ class NewUserSerializer(serializers.Serializer):
             raise serializers.ValidationError("a user with that username already exists")
         return value
 
+
+class NewUserSerializer(InviteeSerializer):
+    password = StrictCharField(
+        max_length=512, trim_whitespace=False, required=False,
+        help_text="Leave out to invite: the account gets no usable password and the answer an "
+                  "invite_url that sets one.")
+
     def validate(self, attrs):
+        if "password" not in attrs:
+            return attrs
         # The validators see the username and email (UserAttributeSimilarityValidator).
         candidate = User(username=attrs.get("username", ""), email=attrs.get("email", ""))
         try:
@@ -161,16 +184,29 @@ class UsersView(APIView):
     def get(self, request):
         return Response(search_users(request.user, request.query_params.get("q")))
 
-    @extend_schema(request=NewUserSerializer, responses={201: UserSerializer})
+    @extend_schema(request=NewUserSerializer, responses={201: NewUserAnswerSerializer},
+                   description="Staff: creates a user. Without a password this is an "
+                               "invitation: the answer adds invite_url and expires_hours.")
     def post(self, request):
         ser = NewUserSerializer(data=request.data)
         ser.is_valid(raise_exception=True)
-        user = User.objects.create_user(
-            username=ser.validated_data["username"],
-            password=ser.validated_data["password"],
-            email=ser.validated_data.get("email", ""),
-        )
-        return Response(UserSerializer(user).data, status=status.HTTP_201_CREATED)
+        user = create_invitee(ser.validated_data, ser.validated_data.get("password"))
+        body = UserSerializer(user).data
+        if not user.has_usable_password():
+            link = set_password_link(request, user)
+            body.update(invite_url=link["url"], expires_hours=link["expires_hours"])
+        return Response(body, status=status.HTTP_201_CREATED)
+
+
+def create_invitee(data: dict, password: str | None = None):
+    """A new user; no password: an unusable one (an invitation). 400 when the name was taken
+    meanwhile (the serializer's check and the insert are not one step)."""
+    try:
+        with transaction.atomic():
+            return User.objects.create_user(username=data["username"], password=password,
+                                            email=data.get("email", ""))
+    except IntegrityError:
+        raise ValidationError({"username": ["a user with that username already exists"]}) from None
 
 
 def model_info() -> dict:

@@ -6,6 +6,8 @@ urlpatterns = [
     path("projects/", views.ProjectListView.as_view(), name="projects"),
     path("projects/<int:project_id>/", views.ProjectDetailView.as_view(), name="project"),
     path("projects/<int:project_id>/members/", views.MemberListView.as_view(), name="members"),
+    path("projects/<int:project_id>/invitations/", views.InvitationView.as_view(),
+         name="invitations"),
     path(
         "projects/<int:project_id>/members/<str:username>/",
         views.MemberDetailView.as_view(),

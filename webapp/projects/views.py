@@ -1,11 +1,13 @@
-"""Projects, members and label classes."""
+"""Projects, members (and invitations of new users) and label classes."""
 from django.db import transaction
 from drf_spectacular.utils import extend_schema
-from rest_framework import generics, status
+from rest_framework import generics, serializers, status
 from rest_framework.exceptions import NotFound, PermissionDenied, ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from webapp.accounts.links import set_password_link
+from webapp.accounts.views import InviteeSerializer, create_invitee
 from webapp.api_schema import ApiErrorSerializer
 from webapp.projects.access import project_for
 from webapp.projects.models import PALETTE, LabelClass, Membership, Project, Role
@@ -104,6 +106,37 @@ class MemberListView(APIView):
                 return Response(MemberSerializer(member).data, status=status.HTTP_201_CREATED)
             _change_role(project, role, member, new_role)
         return Response(MemberSerializer(member).data)
+
+
+class InvitationSerializer(InviteeSerializer):
+    role = serializers.ChoiceField(choices=Role.choices)
+
+
+class InvitationAnswerSerializer(serializers.Serializer):
+    member = MemberSerializer()
+    invite_url = serializers.CharField(help_text="the one-time link that sets the password")
+    expires_hours = serializers.IntegerField(help_text="how long invite_url works")
+
+
+class InvitationView(APIView):
+    @extend_schema(
+        request=InvitationSerializer, responses={201: InvitationAnswerSerializer},
+        description="Owners and admins (403 for other roles, 404 for non-members): creates a "
+                    "user without a password, adds them with `role` (owner only by an owner), "
+                    "and answers the one-time link (`invite_url`, valid `expires_hours`) that lets "
+                    "them set their password. 400 when the username is taken.")
+    def post(self, request, project_id):
+        project, role = project_for(request.user, project_id, "manage")
+        ser = InvitationSerializer(data=request.data)
+        ser.is_valid(raise_exception=True)
+        _check_grant(role, ser.validated_data["role"])
+        with transaction.atomic():
+            user = create_invitee(ser.validated_data)
+            member = Membership.objects.create(project=project, user=user,
+                                               role=ser.validated_data["role"])
+        link = set_password_link(request, user)
+        return Response({"member": MemberSerializer(member).data, "invite_url": link["url"],
+                         "expires_hours": link["expires_hours"]}, status=status.HTTP_201_CREATED)
 
 
 def _check_grant(actor_role: str, new_role: str | None) -> None:
