@@ -3,6 +3,7 @@ import { Navigate, Route, Routes, useLocation } from "react-router-dom";
 import { AuthProvider, useAuth } from "./components/auth";
 import { ToastProvider } from "./components/toasts";
 import LoginPage from "./pages/LoginPage";
+import ResetPasswordPage from "./pages/ResetPasswordPage";
 import ProjectsPage from "./pages/ProjectsPage";
 import ProjectPage from "./pages/ProjectPage";
 import EditorPage from "./pages/EditorPage";
@@ -26,6 +27,7 @@ export default function App() {
       <AuthProvider>
         <Routes>
           <Route path="/login" element={<LoginPage />} />
+          <Route path="/reset/:uid/:token" element={<ResetPasswordPage />} />
           <Route path="/" element={<RequireAuth><ProjectsPage /></RequireAuth>} />
           <Route path="/projects/:id" element={<RequireAuth><ProjectPage /></RequireAuth>} />
           <Route path="/me/work" element={<RequireAuth><MyWorkPage /></RequireAuth>} />

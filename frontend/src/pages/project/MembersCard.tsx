@@ -1,9 +1,12 @@
 // The project's team: members and their roles; owners and admins add members (the name
-// field suggests users), staff can create a user right here; a link to the Django admin.
+// field suggests users) and invite new users with a one-time link; staff can also create a user
+// with a password, make a member's password-reset link, and open the Django admin.
 import { useState } from "react";
 import { api } from "../../api/client";
 import { can, ROLES, type Member, type Project, type Role } from "../../api/types";
 import { useAuth } from "../../components/auth";
+import OneTimeLink, { type SetPasswordLink } from "../../components/OneTimeLink";
+import InviteUser, { invitationLink } from "./InviteUser";
 import { useScopedToast } from "../../components/toasts";
 import UserSearch from "../../components/UserSearch";
 import "../work.css";
@@ -30,7 +33,7 @@ function CreateUser({ onCreate }: { onCreate: (username: string) => Promise<void
   if (!open)
     return (
       <button className="link-btn small" onClick={() => setOpen(true)} data-testid="create-user-open">
-        Create a new user…
+        Create a user with a password…
       </button>
     );
   return (
@@ -74,6 +77,7 @@ export default function MembersCard({ project, members, onChange }: { project: P
   const { me } = useAuth();
   const toast = useScopedToast();
   const manage = can(project.role, "manage");
+  const [link, setLink] = useState<{ title: string; link: SetPasswordLink } | null>(null);
   const base = `/api/projects/${project.id}/members/`;
 
   async function run(p: Promise<unknown>): Promise<boolean> {
@@ -94,6 +98,15 @@ export default function MembersCard({ project, members, onChange }: { project: P
     }
   };
 
+  const resetLink = async (m: Member) => {
+    try {
+      const l = await api<SetPasswordLink>(`/api/users/${m.user_id}/password-reset/`, { method: "POST" });
+      setLink({ title: `Password reset link for ${m.username}`, link: l });
+    } catch (e) {
+      toast("error", (e as Error).message);
+    }
+  };
+
   return (
     <div className="card side-card" data-testid="team-card">
       <h2>Team</h2>
@@ -110,6 +123,20 @@ export default function MembersCard({ project, members, onChange }: { project: P
             ) : (
               <span className={`role-badge role-${m.role}`}>{m.role}</span>
             )}
+            {me?.is_staff && m.user_id !== me.id && (
+              <button
+                className="btn btn-ghost btn-sm"
+                title={`Reset password of ${m.username}: make a one-time link`}
+                aria-label={`Reset password of ${m.username}`}
+                data-testid="member-reset-password"
+                onClick={() => void resetLink(m)}
+              >
+                <svg viewBox="0 0 16 16" width="14" height="14" aria-hidden fill="none" stroke="currentColor" strokeWidth="1.6" strokeLinecap="round">
+                  <circle cx="5" cy="8" r="3" />
+                  <path d="M8 8h6M12 8v3M14 8v2" />
+                </svg>
+              </button>
+            )}
             {manage && (
               <button
                 className="btn btn-ghost btn-sm"
@@ -125,6 +152,7 @@ export default function MembersCard({ project, members, onChange }: { project: P
           </li>
         ))}
       </ul>
+      {link && <OneTimeLink title={link.title} link={link.link} onClose={() => setLink(null)} />}
       {manage && (
         <form
           className="inline-form"
@@ -142,15 +170,22 @@ export default function MembersCard({ project, members, onChange }: { project: P
       )}
       {manage && (
         <div className="team-extra">
-          {me?.is_staff ? (
+          <InviteUser
+            projectId={project.id}
+            canGrantOwner={project.role === "owner"}
+            onInvited={(inv) => {
+              setLink({ title: `Invitation for ${inv.member.username} (${inv.member.role})`, link: invitationLink(inv) });
+              toast("success", `${inv.member.username} invited as ${inv.member.role}: hand them the link.`);
+              onChange();
+            }}
+          />
+          {me?.is_staff && (
             <>
               <CreateUser onCreate={add} />
               <a href="/admin/auth/user/" className="small" data-testid="admin-users-link">
                 Manage users in the Django admin ↗
               </a>
             </>
-          ) : (
-            <span className="muted small">Someone new? Ask a staff user to create their account.</span>
           )}
         </div>
       )}
