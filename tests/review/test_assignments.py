@@ -21,7 +21,7 @@ def test_owner_assigns_and_the_room_hears_it(team, client_for, sent):
     assert sent == [(video.pk, {"type": "video.updated", "video_id": video.pk,
                                 "assignee": "annotator", "reviewer": "reviewer",
                                 "stage": "annotate", "reason": None, "by": "owner",
-                                "second_assignee": None})]
+                                "second_assignee": None, "name": "v.mp4"})]
     listed = client_for(users["viewer"]).get(f"/api/projects/{video.project_id}/videos/").json()
     assert listed["results"][0]["assignee"] == "annotator"
 

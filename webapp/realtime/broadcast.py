@@ -26,6 +26,11 @@ def group_name(video_id: int) -> str:
     return f"video.{video_id}"
 
 
+def project_group_name(project_id: int) -> str:
+    """The project page's group (`/ws/projects/<id>/`): its videos' list-level changes."""
+    return f"project.{project_id}"
+
+
 class RedisPublisher:
     """Publishes exactly as channels_redis.pubsub's group_send and send do: the group's pub/sub
     channel is `<prefix>__group__<group>`, a consumer's is its channel name, and the payload is
@@ -124,6 +129,10 @@ class Broadcaster:
         propagated frames); each client still receives them one by one, in order."""
         if events:
             self._put(("group", group_name(video_id), {"type": EVENT_TYPE, "events": events}))
+
+    def project(self, project_id: int, event: dict) -> None:
+        """Send `event` to everyone on the project's page (its project socket)."""
+        self._put(("group", project_group_name(project_id), {"type": EVENT_TYPE, "event": event}))
 
     def to_group(self, group: str, message: dict) -> None:
         """Send a raw layer message (its own `type`) to any group."""

@@ -1,4 +1,5 @@
-"""The video room consumer: parse, rate-limit, authorize, hand to actions, reply. Nothing more."""
+"""The video room consumer: parse, rate-limit, authorize, hand to actions, reply. Nothing more.
+And the project page's consumer: a members-only, server -> client feed of its videos."""
 from __future__ import annotations
 
 import asyncio
@@ -13,12 +14,12 @@ from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 
 from webapp.ops import logs, metrics
-from webapp.projects.models import role_in
+from webapp.projects.models import Project, role_in
 from webapp.realtime import (actions, dispatch, limits, masklets, revocation, sync, trace,
                               watchdog)
 from webapp.realtime import protocol as p
 from webapp.realtime.actions import Actor
-from webapp.realtime.broadcast import EVENT_TYPE, broadcaster, group_name
+from webapp.realtime.broadcast import EVENT_TYPE, broadcaster, group_name, project_group_name
 from webapp.realtime.presence import REFRESH_S, presence_store
 
 log = logging.getLogger(__name__)
@@ -253,3 +254,124 @@ class VideoConsumer(AsyncWebsocketConsumer):
                 top = max(top, ev.get("seq", 0))
                 await self.send(text_data=_dumps(ev))
         await self.send_msg(p.SyncDone(seq=top, req=msg.req))
+
+
+class ProjectConsumer(AsyncWebsocketConsumer):
+    """The project page's socket (`/ws/projects/<id>/`): server -> client only. Members hear
+    their project's `video.updated` and `video.created|ready|failed|deleted`; `ping` is
+    answered with `pong` (the client's keepalive), anything else with `error`. Same handshake
+    auth, closes and per-user socket cap as the video room; the socket follows membership."""
+
+    joined = False
+    counted = False
+
+    async def connect(self):
+        self.project_id = int(self.scope["url_route"]["kwargs"]["project_id"])
+        user = self.scope.get("user")
+        await self.accept()
+        if user is None or not user.is_authenticated:
+            await self.close_with(4401)
+            return
+        self.role = await database_sync_to_async(role_in)(self.project_id, user.pk,
+                                                          user.is_superuser)
+        if self.role is None or not await database_sync_to_async(self._exists)():
+            # As the video room: an unknown project and a non-member's look the same.
+            await self.error("not_found", f"project {self.project_id} not found, or you are "
+                                          "not a member of it")
+            await self.close_with(4404)
+            return
+        try:
+            limits.open_socket(user.pk, user.username)
+        except p.Refusal as exc:
+            await self.error(exc.code, exc.message)
+            await self.close_with(CLOSE_TOO_MANY)
+            return
+        self.counted = True
+        metrics.ws_opened()
+        self.user_id, self.is_superuser = user.pk, user.is_superuser
+        self.group = project_group_name(self.project_id)
+        self.bucket = limits.connection_bucket()
+        broadcaster().bind(asyncio.get_running_loop())
+        await self.channel_layer.group_add(self.group, self.channel_name)
+        await self.channel_layer.group_add(revocation.user_group(user.pk), self.channel_name)
+        self.joined = True
+        self._rechecker = asyncio.create_task(self._recheck_loop())
+
+    def _exists(self) -> bool:
+        return Project.objects.filter(pk=self.project_id).exists()
+
+    close_with = VideoConsumer.close_with
+    send_msg = VideoConsumer.send_msg
+    error = VideoConsumer.error
+
+    async def send(self, text_data=None, bytes_data=None, close=False):
+        try:
+            await super().send(text_data=text_data, bytes_data=bytes_data, close=close)
+        except (RuntimeError, OSError):  # the client is gone: leave now (see VideoConsumer)
+            await self.disconnect(1006)
+            raise StopConsumer() from None
+
+    async def disconnect(self, code):
+        if self.counted:
+            self.counted = False
+            limits.close_socket(self.user_id)
+            metrics.ws_closed()
+        if not self.joined:
+            return
+        self.joined = False
+        if self._rechecker is not asyncio.current_task():
+            self._rechecker.cancel()
+        await self.channel_layer.group_discard(revocation.user_group(self.user_id),
+                                               self.channel_name)
+        await self.channel_layer.group_discard(self.group, self.channel_name)
+
+    async def _recheck_loop(self):
+        while True:  # the pushed access.changed is at-most-once (the layer may drop it)
+            await asyncio.sleep(ROLE_RECHECK_S)
+            try:
+                if not await self._recheck_role():
+                    return
+            except StopConsumer:
+                return
+            except Exception:
+                log.exception("project socket role re-check failed")
+
+    async def _recheck_role(self) -> bool:
+        """Re-read this user's role: tell the page a new one (it shows or hides the managers'
+        controls), or close the socket (4403) if they lost access."""
+        role = await database_sync_to_async(role_in)(self.project_id, self.user_id,
+                                                     self.is_superuser)
+        if role is not None:
+            changed, self.role = role != self.role, role
+            if changed:
+                await self.send_msg(p.wire.AccessChanged(role=role))
+            return True
+        await self.error("forbidden", "your access to this project was removed")
+        await self.close_with(CLOSE_FORBIDDEN)
+        await self.disconnect(CLOSE_FORBIDDEN)  # leave the group now: no event reaches us
+        return False
+
+    async def access_changed(self, message):
+        if self.joined and message.get("project_id") == self.project_id:
+            await self._recheck_role()
+
+    async def room_event(self, message):
+        for event in message.get("events") or [message["event"]]:
+            await self.send(text_data=_dumps(event))
+
+    async def receive(self, text_data=None, bytes_data=None):
+        if not self.joined:
+            return
+        raw = text_data if text_data is not None else bytes_data
+        metrics.ws_message()
+        msg = None
+        try:
+            limits.charge_message(self.bucket)
+            msg = p.parse_client(raw)
+            if msg.type != "ping":
+                raise p.Refusal("bad_message", f"the project socket only sends; it accepts "
+                                f"'ping' alone, not {msg.type!r} (that goes to "
+                                "/ws/videos/<id>/)", msg.req)
+            await self.send_msg(p.Pong(req=msg.req))
+        except p.Refusal as exc:
+            await self.error(exc.code, exc.message, exc.req)

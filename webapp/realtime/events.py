@@ -55,10 +55,27 @@ def error_event(code: str, message: str) -> dict:
     return p.dump(p.Error(code=code, message=message))
 
 
+def video_listed_event(kind: str, video, by: str | None = None, error: str | None = None) -> dict:
+    """`video.created|ready|failed|deleted` for the project socket (review/wire.VideoListed)."""
+    return p.dump(p.wire.VideoListed(type=kind, video_id=video.pk, name=video.name, by=by,
+                                     error=error or None))
+
+
 # --- sending ---------------------------------------------------------------------------------
 def emit(video_id: int, event: dict) -> None:
     """Broadcast to the room once the current transaction commits."""
     transaction.on_commit(lambda: broadcaster().group(video_id, event))
+
+
+def emit_project(project_id: int, event: dict) -> None:
+    """Broadcast to the project's page (its project socket) once the transaction commits."""
+    transaction.on_commit(lambda: broadcaster().project(project_id, event))
+
+
+def video_listed(video, kind: str, by: str | None = None, error: str | None = None) -> None:
+    """Tell the project page that `video` was created, became ready or failed, or was deleted
+    (`video` may be an unsaved or deleted instance: only its pk, name and project are read)."""
+    emit_project(video.project_id, video_listed_event(kind, video, by, error))
 
 
 def emit_many(video_id: int, events: list[dict]) -> None:

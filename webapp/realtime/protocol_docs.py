@@ -142,6 +142,17 @@ Inference: running propagations of the objects concerned end (`superseded`); the
 
 **Presence.** `presence {users}` is broadcast on join, leave and every `presence` update, one
 entry per user (their latest connection). Entries of crashed web servers expire after 30 s.
+
+**The project socket** `/ws/projects/{id}/` (extension) keeps a project page live. Same auth,
+Origin check, close codes (4401; 4404 for an unknown project and for a non-member alike, after
+an `error {code: "not_found"}`; 4403 when the member is removed while connected; 4429) and
+per-user socket cap as the video socket. It is server → client only: no snapshot on connect
+(the page reads `GET /api/projects/{id}/videos/`), then `video.updated` (any video's
+assignment, stage or name, as its room hears it), `video.created`, `video.ready`,
+`video.failed` and `video.deleted` (`VideoListed`: the page re-reads the list or drops the
+video) and `access.changed` (the member's role changed). It answers `ping` with `pong` (the
+client's keepalive) and every other message with `error {code: "bad_message"}`. The layer is
+lossy and there is no seq: a client re-reads the list after a reconnect.
 """
 
 

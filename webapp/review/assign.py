@@ -90,6 +90,7 @@ def video_event(video: Video, by: str | None, reason: str | None = None) -> dict
         reviewer=video.reviewer.username if video.reviewer_id else None,
         second_assignee=(video.second_assignee.username if video.second_assignee_id
                          else None),
+        name=video.name,
     ).model_dump(mode="json")
 
 
@@ -111,7 +112,7 @@ def patch_video(user, role: str, video: Video, data) -> Video:
     with transaction.atomic():
         video = Video.objects.select_for_update(of=("self",)) \
             .select_related(*PEOPLE).get(pk=video.pk)
-        previous = video.stage
+        previous, old_name = video.stage, video.name
         if "stage" in changes:
             _check_stage(user, role, video, changes["stage"], reason)
             video.stage = changes["stage"]
@@ -126,7 +127,9 @@ def patch_video(user, role: str, video: Video, data) -> Video:
                 "compares two people's work"]})
         video.save()
         history.stage_changed(video, previous, user.pk, reason)
-        if people or video.stage != previous:
+        if people or video.stage != previous or video.name != old_name:
             sent_back = previous == Stage.REVIEW and video.stage == Stage.ANNOTATE
-            events.emit(video.pk, video_event(video, user.username, reason if sent_back else None))
+            event = video_event(video, user.username, reason if sent_back else None)
+            events.emit(video.pk, event)  # the editor's room
+            events.emit_project(video.project_id, event)  # the project page
     return video

@@ -15,8 +15,9 @@ class _Msg(BaseModel):
 
 
 class VideoUpdated(_Msg):
-    """The video's assignment or stage changed (`PATCH /api/videos/{id}/`); `reason` when a
-    reviewer sent it back to annotate."""
+    """The video's assignment, stage or name changed (`PATCH /api/videos/{id}/`); `reason`
+    when a reviewer sent it back to annotate. Sent to the video's room and to its project's
+    socket."""
 
     type: Literal["video.updated"] = "video.updated"
     video_id: int
@@ -26,6 +27,20 @@ class VideoUpdated(_Msg):
     reason: str | None = None
     by: str | None = None
     second_assignee: str | None = None  # the consensus annotator (a later addition)
+    name: str | None = None  # the video's name (a later addition)
+
+
+class VideoListed(_Msg):
+    """Project socket (`/ws/projects/{id}/`) only: a video was added to the project
+    (`video.created`, still processing), finished decoding (`video.ready`, `video.failed`:
+    `error` says why) or was deleted (`video.deleted`). The project page re-reads its video
+    list, or drops the deleted one."""
+
+    type: Literal["video.created", "video.ready", "video.failed", "video.deleted"]
+    video_id: int
+    name: str
+    by: str | None = None
+    error: str | None = None
 
 
 class CommentOut(_Msg):
@@ -76,4 +91,4 @@ class AccessChanged(_Msg):
     role: str
 
 
-EVENTS = (VideoUpdated, CommentEvent, Flags, AccessChanged)
+EVENTS = (VideoUpdated, VideoListed, CommentEvent, Flags, AccessChanged)

@@ -20,6 +20,7 @@ from celery import shared_task
 from django.conf import settings
 from django.core.files.storage import FileSystemStorage, default_storage
 
+from webapp.realtime import events
 from webapp.sandbox import Limits, spawn
 from webapp.videos.models import Video, VideoStatus
 from webapp.videos.poster import pick_poster
@@ -161,16 +162,18 @@ def run_ingest(video_id: int) -> None:
             frame_names=[video.name] if m.get("kind") == "image" else m.get("frame_names", []),
         )
         log.info("ingested video %s: %s frames", video_id, m["num_frames"])
+        events.video_listed(video, "video.ready")  # the project page shows it at once
     except IngestError as e:
         child.kill()
         msg = str(e)
         Video.objects.filter(pk=video_id).update(status=VideoStatus.FAILED, error=msg)
         log.warning("ingest of video %s failed: %s", video_id, msg)
+        events.video_listed(video, "video.failed", error=msg)
     except Exception:
         child.kill()
-        Video.objects.filter(pk=video_id).update(
-            status=VideoStatus.FAILED, error="internal error while decoding (see server log)"
-        )
+        msg = "internal error while decoding (see server log)"
+        Video.objects.filter(pk=video_id).update(status=VideoStatus.FAILED, error=msg)
+        events.video_listed(video, "video.failed", error=msg)
         raise
     finally:
         child.close()

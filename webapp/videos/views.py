@@ -15,6 +15,7 @@ from rest_framework.views import APIView
 
 from webapp import jobs
 from webapp.projects.access import project_for, video_for
+from webapp.realtime import events
 from webapp.review.assign import VideoPatchSerializer, patch_video
 from webapp.videos import queue
 from webapp.videos.frame_cache import frame_bytes
@@ -110,6 +111,7 @@ class ProjectVideosView(generics.ListAPIView):
                 fps=options.validated_data.get("fps", 24.0) if kind != SourceKind.VIDEO else 0.0,
             )
             video.file.save(name, upload, save=True)
+            events.video_listed(video, "video.created", request.user.username)  # on commit
         try:
             queue.queue_ingest(video.pk)
         except jobs.BrokerUnavailable as exc:
@@ -141,7 +143,9 @@ class VideoDetailView(APIView):
         video, _ = video_for(request.user, video_id, "manage")
         # Its upload, every frame (listed, not counted), export zips and import uploads
         # are deleted on commit by webapp.storage_cleanup's post_delete receivers.
-        video.delete()
+        with transaction.atomic():
+            events.video_listed(video, "video.deleted", request.user.username)  # on commit
+            video.delete()
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 

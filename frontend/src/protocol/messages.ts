@@ -42,7 +42,8 @@ export type ServerMessage =
   | VideoUpdated
   | CommentEvent
   | Flags
-  | AccessChanged;
+  | AccessChanged
+  | VideoListed;
 
 export interface ProtocolSchema {
   client?: ClientMessage;
@@ -395,12 +396,14 @@ export interface SyncDone {
   type: "sync.done";
 }
 /**
- * The video's assignment or stage changed (`PATCH /api/videos/{id}/`); `reason` when a
- * reviewer sent it back to annotate.
+ * The video's assignment, stage or name changed (`PATCH /api/videos/{id}/`); `reason`
+ * when a reviewer sent it back to annotate. Sent to the video's room and to its project's
+ * socket.
  */
 export interface VideoUpdated {
   assignee: string | null;
   by?: string | null;
+  name?: string | null;
   reason?: string | null;
   reviewer: string | null;
   second_assignee?: string | null;
@@ -455,4 +458,17 @@ export interface FlagOut {
 export interface AccessChanged {
   role: string;
   type: "access.changed";
+}
+/**
+ * Project socket (`/ws/projects/{id}/`) only: a video was added to the project
+ * (`video.created`, still processing), finished decoding (`video.ready`, `video.failed`:
+ * `error` says why) or was deleted (`video.deleted`). The project page re-reads its video
+ * list, or drops the deleted one.
+ */
+export interface VideoListed {
+  by?: string | null;
+  error?: string | null;
+  name: string;
+  type: "video.created" | "video.ready" | "video.failed" | "video.deleted";
+  video_id: number;
 }
