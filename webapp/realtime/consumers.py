@@ -268,23 +268,20 @@ class ProjectConsumer(AsyncWebsocketConsumer):
     async def connect(self):
         self.project_id = int(self.scope["url_route"]["kwargs"]["project_id"])
         user = self.scope.get("user")
-        await self.accept()
         if user is None or not user.is_authenticated:
-            await self.close_with(4401)
+            await self.refuse(4401)
             return
         self.role = await database_sync_to_async(role_in)(self.project_id, user.pk,
                                                           user.is_superuser)
         if self.role is None or not await database_sync_to_async(self._exists)():
             # As the video room: an unknown project and a non-member's look the same.
-            await self.error("not_found", f"project {self.project_id} not found, or you are "
-                                          "not a member of it")
-            await self.close_with(4404)
+            await self.refuse(4404, "not_found", f"project {self.project_id} not found, or you "
+                                                 "are not a member of it")
             return
         try:
             limits.open_socket(user.pk, user.username)
         except p.Refusal as exc:
-            await self.error(exc.code, exc.message)
-            await self.close_with(CLOSE_TOO_MANY)
+            await self.refuse(CLOSE_TOO_MANY, exc.code, exc.message)
             return
         self.counted = True
         metrics.ws_opened()
@@ -292,10 +289,20 @@ class ProjectConsumer(AsyncWebsocketConsumer):
         self.group = project_group_name(self.project_id)
         self.bucket = limits.connection_bucket()
         broadcaster().bind(asyncio.get_running_loop())
+        # Join, then complete the handshake: once the client's socket is open, every later
+        # change reaches it, so the list it reads then misses nothing.
         await self.channel_layer.group_add(self.group, self.channel_name)
         await self.channel_layer.group_add(revocation.user_group(user.pk), self.channel_name)
         self.joined = True
         self._rechecker = asyncio.create_task(self._recheck_loop())
+        await self.accept()
+
+    async def refuse(self, code: int, error: str | None = None, message: str = "") -> None:
+        """Complete the handshake only to say why (`error`), then close with `code`."""
+        await self.accept()
+        if error is not None:
+            await self.error(error, message)
+        await self.close_with(code)
 
     def _exists(self) -> bool:
         return Project.objects.filter(pk=self.project_id).exists()
