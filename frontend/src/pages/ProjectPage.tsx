@@ -1,7 +1,9 @@
 // One project: its videos (upload, ingest progress, stage and people), label classes, team,
-// settings and exports. There is no project-level live channel: the page re-reads videos
-// and members when the tab regains focus (and after each change made here).
-import { useCallback, useEffect, useState } from "react";
+// settings and exports. The project socket (/ws/projects/{id}/, ./project/projectFeed.ts)
+// keeps the video list live: stages, people, names, new, decoded and deleted videos. The page
+// also re-reads videos and members when the tab regains focus (and after each change made
+// here), and reads the list again whenever the socket (re)opens.
+import { useCallback, useEffect, useRef, useState } from "react";
 import { Link, useParams } from "react-router-dom";
 import { api, apiList } from "../api/client";
 import { can, type Member, type Project, type Video } from "../api/types";
@@ -11,6 +13,7 @@ import ExportsCard from "./project/ExportsCard";
 import LabelsCard from "./project/LabelsCard";
 import MembersCard from "./project/MembersCard";
 import SettingsCard from "./project/SettingsCard";
+import { applyFeed, useProjectFeed } from "./project/projectFeed";
 import Uploader from "./project/Uploader";
 import VideoGrid from "./project/VideoGrid";
 
@@ -34,13 +37,24 @@ export default function ProjectPage() {
         .catch((e: Error) => setError(e.message)),
     [projectId],
   );
-  const loadVideos = useCallback(
-    () =>
-      apiList<Video>(`/api/projects/${projectId}/videos/`)
-        .then(setVideos)
-        .catch((e: Error) => toast("error", e.message)),
-    [projectId, toast],
-  );
+  // The list as last set (live messages apply to it at once, before React re-renders), and
+  // a count of the live changes applied: a read that overlapped one may predate it.
+  const videosRef = useRef<Video[] | null>(null);
+  const liveChanges = useRef(0);
+  const setList = useCallback((list: Video[] | null) => {
+    videosRef.current = list;
+    setVideos(list);
+  }, []);
+  const loadVideos = useCallback(() => {
+    const read = (tries: number): Promise<void> => {
+      const seen = liveChanges.current;
+      return apiList<Video>(`/api/projects/${projectId}/videos/`).then((list) => {
+        if (liveChanges.current !== seen && tries > 1) return read(tries - 1);
+        setList(list);
+      });
+    };
+    return read(3).catch((e: Error) => toast("error", e.message));
+  }, [projectId, toast, setList]);
 
   const loadMembers = useCallback(
     () =>
@@ -49,6 +63,22 @@ export default function ProjectPage() {
         .catch((e: Error) => toast("error", e.message)),
     [projectId, toast],
   );
+
+  const live = useProjectFeed(projectId, {
+    onMessage: (m) => {
+      const r = applyFeed(videosRef.current, m);
+      if (r.videos !== videosRef.current) {
+        liveChanges.current++;
+        setList(r.videos);
+      }
+      if (r.reloadVideos) loadVideos();
+      if (r.reloadProject) {
+        loadProject();
+        loadMembers();
+      }
+    },
+    onOpen: () => void loadVideos(),
+  });
 
   useEffect(() => {
     loadProject();
@@ -101,6 +131,12 @@ export default function ProjectPage() {
             <div>
               <h1>{project?.name ?? "Loading…"}</h1>
               <p className="muted">
+                <span
+                  className={`dot live-dot live-${live === "open" ? "on" : "off"}`}
+                  data-testid="project-live"
+                  data-state={live}
+                  title={live === "open" ? "Live: changes by others show at once" : "Not live: the list refreshes when you come back to this tab"}
+                />
                 {project?.description || "Videos in this project"}
                 {role && (
                   <>
