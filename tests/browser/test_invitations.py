@@ -46,6 +46,7 @@ def test_staff_lead_invites_and_the_invitee_sets_a_password(mf_server, browser, 
         page.fill("input[name=new_password2]", "12345")
         page.click("[data-testid=reset-form] button[type=submit]")
         expect(page.locator("[data-testid=reset-error]")).to_contain_text("This password is too short.")
+        page.screenshot(path=str(SHOTS / "set-password.png"))
         page.fill("input[name=new_password]", IVY_PW)
         page.fill("input[name=new_password2]", IVY_PW)
         page.click("[data-testid=reset-form] button[type=submit]")
