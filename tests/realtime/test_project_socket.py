@@ -180,7 +180,9 @@ async def test_a_removed_member_is_closed_and_a_new_role_is_announced(team):
              .update(role="viewer"))  # update() sends no signal: save() below does
     m = await db(lambda: Membership.objects.get(project=project, user=users["annotator"]))
     await db(m.save)
-    assert await next_msg(comm) == {"type": "access.changed", "role": "viewer"}
+    # Its own socket hears its new role, and the team changed (as every member hears).
+    assert [await next_msg(comm), await next_msg(comm)] == [
+        {"type": "access.changed", "role": "viewer"}, {"type": "members.changed"}]
     await db(m.delete)
     frames, code, reason = await closed_with(comm)
     assert (code, reason) == (4403, p.CLOSE_REASONS[4403])
@@ -188,6 +190,20 @@ async def test_a_removed_member_is_closed_and_a_new_role_is_announced(team):
                        "message": "your access to this project was removed"}]
     await asyncio.sleep(0.05)
     assert not get_channel_layer().groups.get(project_group_name(project.pk))
+
+
+async def test_the_team_changing_is_announced_to_the_project_page(team, make_user):
+    project, _, users = team
+    newcomer = await db(lambda: make_user("newcomer"))
+    comm = await joined(users["reviewer"], project.pk)
+    resp = await db(lambda: rest(users["owner"]).post(
+        f"/api/projects/{project.pk}/members/", {"username": "newcomer", "role": "annotator"},
+        format="json"))
+    assert resp.status_code == 201, resp.content
+    assert await next_msg(comm) == {"type": "members.changed"}
+    await db(lambda: Membership.objects.filter(project=project, user=newcomer).delete())
+    assert await next_msg(comm) == {"type": "members.changed"}
+    await comm.disconnect()
 
 
 async def test_the_per_user_socket_cap_counts_project_sockets(team, settings):

@@ -78,6 +78,11 @@ def video_listed(video, kind: str, by: str | None = None, error: str | None = No
     emit_project(video.project_id, video_listed_event(kind, video, by, error))
 
 
+def members_changed(project_id: int) -> None:
+    """Tell the project page that its team changed (a member added, removed or re-roled)."""
+    emit_project(project_id, p.dump(p.wire.MembersChanged()))
+
+
 def emit_many(video_id: int, events: list[dict]) -> None:
     """Several events as one layer message (a batch of propagated frames), after commit."""
     transaction.on_commit(lambda: broadcaster().group_many(video_id, events))

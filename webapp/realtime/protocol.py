@@ -400,7 +400,7 @@ class SyncDone(Msg):
 ServerMessage = Annotated[
     Union[SessionState, Ack, Error, ObjectEvent, Masks, PromptAdded, PropagationProgress,
           PropagationDone, Presence, Pong, SyncDone, wire.VideoUpdated, wire.CommentEvent,
-          wire.Flags, wire.AccessChanged, wire.VideoListed],
+          wire.Flags, wire.AccessChanged, wire.VideoListed, wire.MembersChanged],
     Field(discriminator="type"),
 ]
 SERVER_ADAPTER: TypeAdapter = TypeAdapter(ServerMessage)

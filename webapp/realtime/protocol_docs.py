@@ -150,7 +150,8 @@ per-user socket cap as the video socket. It is server → client only: no snapsh
 (the page reads `GET /api/projects/{id}/videos/`), then `video.updated` (any video's
 assignment, stage or name, as its room hears it), `video.created`, `video.ready`,
 `video.failed` and `video.deleted` (`VideoListed`: the page re-reads the list or drops the
-video) and `access.changed` (the member's role changed). It answers `ping` with `pong` (the
+video), `members.changed` (the team changed: the page re-reads it) and `access.changed` (this
+member's own role changed). It answers `ping` with `pong` (the
 client's keepalive) and every other message with `error {code: "bad_message"}`. The layer is
 lossy and there is no seq: a client re-reads the list after a reconnect.
 """

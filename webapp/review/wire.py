@@ -43,6 +43,14 @@ class VideoListed(_Msg):
     error: str | None = None
 
 
+class MembersChanged(_Msg):
+    """Project socket only: a member was added or removed, or their role changed; the project
+    page re-reads its team (`GET /api/projects/{id}/members/`), which its assignment pickers
+    offer."""
+
+    type: Literal["members.changed"] = "members.changed"
+
+
 class CommentOut(_Msg):
     id: int
     frame: int
@@ -91,4 +99,4 @@ class AccessChanged(_Msg):
     role: str
 
 
-EVENTS = (VideoUpdated, VideoListed, CommentEvent, Flags, AccessChanged)
+EVENTS = (VideoUpdated, VideoListed, MembersChanged, CommentEvent, Flags, AccessChanged)

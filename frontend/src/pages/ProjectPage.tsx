@@ -72,10 +72,8 @@ export default function ProjectPage() {
         setList(r.videos);
       }
       if (r.reloadVideos) loadVideos();
-      if (r.reloadProject) {
-        loadProject();
-        loadMembers();
-      }
+      if (r.reloadProject) loadProject();
+      if (r.reloadMembers) loadMembers();
     },
     onOpen: () => void loadVideos(),
   });

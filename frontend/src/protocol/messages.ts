@@ -43,7 +43,8 @@ export type ServerMessage =
   | CommentEvent
   | Flags
   | AccessChanged
-  | VideoListed;
+  | VideoListed
+  | MembersChanged;
 
 export interface ProtocolSchema {
   client?: ClientMessage;
@@ -471,4 +472,12 @@ export interface VideoListed {
   name: string;
   type: "video.created" | "video.ready" | "video.failed" | "video.deleted";
   video_id: number;
+}
+/**
+ * Project socket only: a member was added or removed, or their role changed; the project
+ * page re-reads its team (`GET /api/projects/{id}/members/`), which its assignment pickers
+ * offer.
+ */
+export interface MembersChanged {
+  type: "members.changed";
 }

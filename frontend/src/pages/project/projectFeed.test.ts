@@ -54,7 +54,7 @@ describe("applyFeed", () => {
 
   it("reads the list again for a video it does not show, or before it has one", () => {
     const list = [video(1)];
-    expect(applyFeed(list, updated(9))).toEqual({ videos: list, reloadVideos: true, reloadProject: false });
+    expect(applyFeed(list, updated(9))).toEqual({ videos: list, reloadVideos: true, reloadProject: false, reloadMembers: false });
     expect(applyFeed(null, updated(1)).reloadVideos).toBe(true);
   });
 
@@ -67,7 +67,7 @@ describe("applyFeed", () => {
   it("reads the list for a new video, and shows a decode's end at once", () => {
     const list = [video(1, { status: "processing", progress: 40 }), video(2, { status: "processing" })];
     const created = applyFeed(list, { type: "video.created", video_id: 3, name: "n.mp4", by: "pia" });
-    expect(created).toEqual({ videos: list, reloadVideos: true, reloadProject: false });
+    expect(created).toEqual({ videos: list, reloadVideos: true, reloadProject: false, reloadMembers: false });
     const ready = applyFeed(list, { type: "video.ready", video_id: 1, name: "v1.mp4" });
     expect(ready.reloadVideos).toBe(true);
     expect(ready.videos!.map((v) => v.status)).toEqual(["ready", "processing"]);
@@ -75,10 +75,11 @@ describe("applyFeed", () => {
     expect(failed.videos![1]).toMatchObject({ status: "failed", error: "not a video" });
   });
 
-  it("re-reads the project when the user's role changed, and ignores the rest", () => {
+  it("re-reads the project and team when the user's role changed, the team when it changed, and ignores the rest", () => {
     const list = [video(1)];
-    expect(applyFeed(list, { type: "access.changed", role: "viewer" })).toEqual({ videos: list, reloadVideos: false, reloadProject: true });
-    expect(applyFeed(list, { type: "pong" })).toEqual({ videos: list, reloadVideos: false, reloadProject: false });
+    expect(applyFeed(list, { type: "access.changed", role: "viewer" })).toEqual({ videos: list, reloadVideos: false, reloadProject: true, reloadMembers: true });
+    expect(applyFeed(list, { type: "members.changed" })).toEqual({ videos: list, reloadVideos: false, reloadProject: false, reloadMembers: true });
+    expect(applyFeed(list, { type: "pong" })).toEqual({ videos: list, reloadVideos: false, reloadProject: false, reloadMembers: false });
   });
 
   it("builds the socket's URL from the page's", () => {

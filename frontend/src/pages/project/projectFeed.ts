@@ -14,6 +14,8 @@ export interface FeedResult {
   reloadVideos: boolean;
   /** Re-read the project (the user's role changed). */
   reloadProject: boolean;
+  /** Re-read the team (a member added, removed or re-roled; the pickers offer them). */
+  reloadMembers: boolean;
 }
 
 function updated(v: Video, m: VideoUpdated): Video {
@@ -29,7 +31,7 @@ function updated(v: Video, m: VideoUpdated): Video {
 
 /** Apply one project-socket message to `videos` (null: not loaded yet). Pure. */
 export function applyFeed(videos: Video[] | null, m: ServerMessage): FeedResult {
-  const same = { videos, reloadVideos: false, reloadProject: false };
+  const same = { videos, reloadVideos: false, reloadProject: false, reloadMembers: false };
   switch (m.type) {
     case "video.updated": {
       if (videos === null) return { ...same, reloadVideos: true };
@@ -43,8 +45,10 @@ export function applyFeed(videos: Video[] | null, m: ServerMessage): FeedResult 
     case "video.ready":
     case "video.failed":
       return { ...same, videos: videos && markStatus(videos, m), reloadVideos: true };
+    case "members.changed":
+      return { ...same, reloadMembers: true };
     case "access.changed":
-      return { ...same, reloadProject: true };
+      return { ...same, reloadProject: true, reloadMembers: true };
     default:
       return same;
   }
