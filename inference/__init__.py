@@ -12,7 +12,7 @@ _HOMES = {
     "EngineConfig": "config",
     "FrameSource": "frames", "JpegFrameSource": "frames", "preprocess_frame": "frames",
     "LoadedModel": "model", "ModelInfo": "model", "load_model": "model",
-    "decode_rle": "rle", "encode_mask": "rle",
+    "decode_rle": "rle", "encode_mask": "rle", "rle_iou": "rle",
     "FrameResult": "session", "InvalidPrompt": "session", "ObjectMask": "session",
     "OutOfRange": "session", "PromptRecord": "session", "Session": "session",
     "SessionStore": "store",

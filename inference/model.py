@@ -141,6 +141,23 @@ def pick_device(requested: str | None) -> str:
     return "cuda" if torch.cuda.is_available() else "cpu"
 
 
+def _keep_predicted_iou(predictor) -> None:
+    """SAM 2's mask decoder predicts each mask's IoU, then the predictor drops it. Wrap the
+    one step that has it (`_track_step`, upstream's, unchanged) to leave the chosen mask's
+    predicted IoU ([B]) on the predictor as `last_pred_iou`; Session attaches it to the
+    frame's output right after the call (a quality-flag input). A mask given as input
+    reports 1, as upstream's `_use_mask_as_output` says."""
+    track_step = predictor._track_step
+
+    def tracked(*args, **kwargs):
+        out = track_step(*args, **kwargs)
+        predictor.last_pred_iou = out[1][2].max(dim=-1).values
+        return out
+
+    predictor._track_step = tracked
+    predictor.last_pred_iou = None
+
+
 def load_model(cfg: EngineConfig | None = None) -> LoadedModel:
     """Build the predictor with sam2's own builder and Hydra configs (no reimplementation)."""
     from sam2.build_sam import build_sam2_video_predictor
@@ -178,6 +195,7 @@ def load_model(cfg: EngineConfig | None = None) -> LoadedModel:
     # paper's interactive setting; upstream's default (False) lets the next propagation
     # through that frame overwrite the user's fix.
     predictor.add_all_frames_to_correct_as_cond = True
+    _keep_predicted_iou(predictor)
     if cfg.compile and device.startswith("cuda"):
         predictor.image_encoder.forward = torch.compile(predictor.image_encoder.forward)
     info = ModelInfo(

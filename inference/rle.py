@@ -54,6 +54,13 @@ def rle_bbox(rle: dict) -> list[float]:
     return [float(v) for v in mask_utils.toBbox(to_bytes_rle(rle))]
 
 
+def rle_iou(a: dict, b: dict) -> float:
+    """IoU of two masks of the same size, on their RLEs (no decode); 1 when both are empty."""
+    if rle_area(a) == 0 and rle_area(b) == 0:
+        return 1.0
+    return float(mask_utils.iou([to_bytes_rle(a)], [to_bytes_rle(b)], [0])[0][0])
+
+
 def to_bytes_rle(rle: dict) -> dict:
     """The RLE as pycocotools' C functions take it (compressed, bytes counts)."""
     counts = rle["counts"]

@@ -42,6 +42,7 @@ class ObjectMask:
     score: float  # sigmoid of SAM 2's object-presence logit
     area: int
     bbox: list[float]  # [x, y, w, h]
+    iou: float | None = None  # SAM 2's predicted IoU of this mask; None if empty or unknown
 
 
 @dataclass(frozen=True)
@@ -234,6 +235,7 @@ class Session:
                 raise InvalidPrompt("box must be [x0, y0, x1, y1] with x0 <= x1 and y0 <= y1")
             clear_old = True
         self._given.pop((object_id, frame), None)  # clicks refine it: the model's answer wins
+        self._p.last_pred_iou = None
         with self._ctx():
             _, _, video_res = self._p.add_new_points_or_box(
                 self._state,
@@ -245,6 +247,7 @@ class Session:
                 normalize_coords=True,
                 box=bx,
             )
+        self._keep_iou(object_id, frame)
         return video_res
 
     def add_mask(self, object_id: int, frame: int, mask: np.ndarray) -> FrameResult:
@@ -268,8 +271,20 @@ class Session:
                 obj_id=object_id,
                 mask=torch.from_numpy(mask.astype(bool, copy=False)),
             )
+        self._keep_iou(object_id, frame)
         self._given[(object_id, frame)] = encode_mask(mask.astype(bool, copy=False))
         return video_res
+
+    def _keep_iou(self, object_id: int | None, frame: int, out: dict | None = None) -> None:
+        """Attach the IoU SAM 2 predicted for the output it just made (inference/model.py
+        `_keep_predicted_iou`) to that output, as `pred_iou`; it lives and goes with it."""
+        iou = getattr(self._p, "last_pred_iou", None)
+        self._p.last_pred_iou = None
+        if out is None and object_id is not None:
+            idx = self._state["obj_id_to_idx"].get(object_id)
+            out = None if idx is None else _find_output(self._state, idx, frame)
+        if out is not None and iou is not None:
+            out["pred_iou"] = iou.reshape(-1)[:1]
 
     def remove_object(self, object_id: int) -> None:
         with self._lock, self._ctx():
@@ -342,17 +357,24 @@ class Session:
                 outs: list[tuple[int, dict]]) -> list[ObjectMask]:
         binary = (video_res[:, 0] > 0.0).cpu().numpy()
         scores = torch.cat([out["object_score_logits"].reshape(-1)[:1] for _, out in outs])
-        scores = torch.sigmoid(scores.float()).cpu().tolist()
+        unknown = scores.new_full((1,), float("nan"))
+        ious = torch.cat([out.get("pred_iou", unknown).to(scores) for _, out in outs])
+        # One transfer for both: [object scores, predicted IoUs].
+        both = torch.stack([torch.sigmoid(scores.float()), ious.float().clamp(0, 1)]).cpu()
+        scores, ious = both.tolist()
         result = []
         for i, (obj_id, _) in enumerate(outs):
             rle = self._given.get((int(obj_id), frame)) or encode_mask(binary[i])
+            area = rle_area(rle)
+            iou = ious[i]
             result.append(
                 ObjectMask(
                     object_id=int(obj_id),
                     rle=rle,
                     score=float(scores[i]),
-                    area=rle_area(rle),
+                    area=area,
                     bbox=rle_bbox(rle),
+                    iou=None if area == 0 or iou != iou else float(iou),
                 )
             )
         return result
@@ -489,6 +511,7 @@ class Session:
                         run_mem_encoder=True,
                     )
                     obj_output_dict["non_cond_frame_outputs"][frame_idx] = out
+                    self._keep_iou(None, frame_idx, out)
                 st["frames_tracked_per_obj"][obj_idx][frame_idx] = (
                     _TRACKED_REV if reverse else _TRACKED_FWD
                 )

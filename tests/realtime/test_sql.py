@@ -122,3 +122,29 @@ def test_masks_upsert_per_object_and_frame_and_skip_deleted_objects(room, portab
                                        None)], portable) == (None, set())
     assert sql.live_objects(video.pk, [o.pk for o in objs]) == {objs[0].pk, objs[2].pk}
     assert sql.live_objects(video.pk, []) == set()
+
+
+def test_quality_inputs_are_stored_and_the_other_direction_is_found(room, portable):
+    """SAM 2's predicted IoU, the propagation's direction and the forward/backward agreement
+    round-trip in both forms; `other_direction` finds only the opposite direction's
+    propagated masks among the pairs asked for."""
+    video, _ = room
+    a, b = (Object.objects.create(video=video) for _ in range(2))
+    rows = [sql.MaskRow(a.pk, f, RLE, 10, [1, 2, 3, 4], 0.9, "propagation", None, 0.75, "f")
+            for f in range(5)]
+    rows.append(sql.MaskRow(b.pk, 2, RLE, 10, [1, 2, 3, 4], 0.9, "propagation", None, None, "b",
+                            0.4))
+    rows.append(sql.MaskRow(b.pk, 3, RLE, 10, [1, 2, 3, 4], 0.9, "prompt", None, 0.6))
+    sql.store_masks(video.pk, rows, portable)
+    m = FrameMask.objects.get(object=a, frame=1)
+    assert (m.iou, m.direction, m.agreement) == (0.75, "f", None)
+    m = FrameMask.objects.get(object=b, frame=2)
+    assert (m.iou, m.direction, m.agreement) == (None, "b", 0.4)
+    asked = [(a.pk, 1), (a.pk, 4), (a.pk, 9), (b.pk, 2), (b.pk, 3)]
+    assert sorted(sql.other_direction(video.pk, asked, "b")) == [(a.pk, 1), (a.pk, 4)]
+    assert sorted(sql.other_direction(video.pk, asked, "f")) == [(b.pk, 2)]  # not the prompt
+    assert sql.other_direction(video.pk, asked, "") == {}
+    # An eight-field tuple (masklet operations, imports) still stores, with no quality inputs.
+    sql.store_masks(video.pk, [(a.pk, 1, RLE, 3, [0, 0, 1, 1], None, "edit", None)], portable)
+    m = FrameMask.objects.get(object=a, frame=1)
+    assert (m.source, m.iou, m.direction, m.agreement) == ("edit", None, "", None)

@@ -10,14 +10,14 @@ from webapp.review.models import QualityFlag
 RLE = {"size": [48, 64], "counts": "0"}
 
 
-def _om(obj, area, x, score=0.95):
-    return types.SimpleNamespace(object_id=obj.pk, rle=RLE, score=score, area=area,
-                                 bbox=[x, 10, 10, 10])
+def _om(obj, area, x, score=0.95, rle=RLE, iou=None):
+    return types.SimpleNamespace(object_id=obj.pk, rle=rle, score=score, area=area,
+                                 bbox=[x, 10, 10, 10], iou=iou)
 
 
-def _store(video, frames, source="propagation"):
+def _store(video, frames, source="propagation", direction=""):
     stub = types.SimpleNamespace(_username=lambda uid: None)
-    return Runner.store_masks(stub, video.pk, frames, source, None)
+    return Runner.store_masks(stub, video.pk, frames, source, None, direction)
 
 
 def test_the_runner_hook_flags_and_rescoring_is_local(team, client_for, sent):
@@ -92,3 +92,45 @@ def test_the_hook_scores_off_the_callers_thread_and_merges_batches(settings, mon
     assert done.wait(5)
     time.sleep(0.1)
     assert calls == [("maskflow-flags", 7, 10, 12, [(1, 4), (1, 7), (2, 3), (2, 3)])]
+
+
+def _box(x: int, iou=0.95):
+    """A 10x10 square at column x of a 48x64 frame, as the engine reports it."""
+    import numpy as np
+
+    from inference.rle import encode_mask
+
+    mask = np.zeros((48, 64), dtype=bool)
+    mask[10:20, x:x + 10] = True
+    return dict(area=100, x=x, rle=encode_mask(mask), iou=iou)
+
+
+def test_predicted_iou_and_forward_backward_disagreement_raise_their_flags(team, client_for):
+    """A forward propagation drifts on frames 20-24 and predicts a low IoU on frame 40; the
+    backward propagation from a later prompt tracks the object where it is. The rows keep
+    their direction, the backward rows their IoU with the forward masks they replaced, and
+    the flags name `fwd_bwd_disagree` on 20-24 and `low_iou` on 40, nothing else."""
+    _, video, users = team
+    video.num_frames = 60
+    video.save()
+    obj = Object.objects.create(video=video)
+    Prompt.objects.create(video=video, seq=1, object=obj, frame=0, kind="point")
+
+    def frames(boxes):
+        return [(f, [_om(obj, b["area"], b["x"], rle=b["rle"], iou=b["iou"])])
+                for f, b in boxes]
+
+    truth = {f: 10 + f // 2 for f in range(60)}  # the object moves half a pixel a frame
+    forward = [(f, _box(truth[f] + (12 if 20 <= f <= 24 else 0))) for f in range(0, 45)]
+    _store(video, frames(forward), direction="f")
+    Prompt.objects.create(video=video, seq=2, object=obj, frame=59, kind="point")
+    backward = [(f, _box(truth[f], iou=0.3 if f == 40 else 0.95)) for f in range(59, 9, -1)]
+    _store(video, frames(backward), direction="b")
+    rows = {m.frame: m for m in FrameMask.objects.filter(object=obj)}
+    assert rows[5].direction == "f" and rows[5].agreement is None  # forward only
+    assert rows[50].direction == "b" and rows[50].agreement is None  # backward only
+    assert rows[15].agreement == 1.0 and rows[40].iou == 0.3
+    assert all(rows[f].agreement < 0.2 for f in range(20, 25))
+    flags = client_for(users["viewer"]).get(f"/api/videos/{video.pk}/flags/").json()
+    assert [(r["frame"], r["reasons"]) for r in flags] == (
+        [(f, ["fwd_bwd_disagree"]) for f in range(20, 25)] + [(40, ["low_iou"])])

@@ -102,6 +102,12 @@ class FrameMask(models.Model):
     bbox = models.JSONField(default=list)  # [x, y, w, h], COCO style
     score = models.FloatField(null=True, blank=True)
     source = models.CharField(max_length=16, choices=MaskSource.choices)
+    # Quality-flag inputs (webapp.review.flagstore): SAM 2's predicted IoU of the mask; for
+    # propagated masks the direction ("f"/"b") and, where it replaced the other direction's
+    # mask, the IoU between the two (forward/backward agreement).
+    iou = models.FloatField(null=True, blank=True)
+    direction = models.CharField(max_length=1, blank=True, default="")
+    agreement = models.FloatField(null=True, blank=True)
     seq = models.BigIntegerField(default=0)
     author = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"

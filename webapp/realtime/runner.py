@@ -32,7 +32,7 @@ log = logging.getLogger(__name__)
 SLICE_FRAMES = 16  # a propagation yields to another video's after this many frames
 FLUSH_FRAMES = 16  # propagation results are stored and broadcast in batches of at most
 FLUSH_S = 0.1  # this many frames or this many seconds
-UPSERT_ROWS = 1000  # mask rows per INSERT (SQLite allows 32766 parameters, 11 per row)
+UPSERT_ROWS = 1000  # mask rows per INSERT (SQLite allows 32766 parameters, 14 per row)
 
 
 _model = None
@@ -75,6 +75,17 @@ def _record(pr: Prompt):
     return PromptRecord(kind=pr.kind, object_id=pr.object_id, frame=pr.frame,
                         points=d.get("points"), labels=d.get("labels"), box=d.get("box"),
                         clear_old=bool(d.get("clear_old")))
+
+
+def _with_agreement(video_id: int, rows: list, direction: str) -> list:
+    """The rows, each with its IoU against the stored mask the other direction propagated."""
+    from inference import rle_iou
+
+    other = sql.other_direction(video_id, [(r.object_id, r.frame) for r in rows], direction)
+    if not other:
+        return rows
+    return [r._replace(agreement=rle_iou(r.rle, other[(r.object_id, r.frame)]))
+            if (r.object_id, r.frame) in other else r for r in rows]
 
 
 def _apply(session, pr: sql.PromptRow):
@@ -211,12 +222,18 @@ class Runner:
         return m
 
     # -- results -------------------------------------------------------------------------
-    def store_masks(self, video_id: int, frames: list, source: str, user_id: int | None) -> int | None:
+    def store_masks(self, video_id: int, frames: list, source: str, user_id: int | None,
+                    direction: str = "") -> int | None:
         """Upsert (frame, [ObjectMask]) results under new seqs (one per UPSERT_ROWS rows) and
-        broadcast each stored frame once it is committed. Returns the last seq, if any."""
+        broadcast each stored frame once it is committed. Returns the last seq, if any.
+        A propagation's `direction` ("f"/"b") is stored with its masks; where one replaces a
+        mask the other direction propagated, their IoU is stored too (a quality-flag input)."""
         by = self._username(user_id)
-        rows = [(om.object_id, frame, om.rle, om.area, om.bbox, om.score, source, user_id)
+        rows = [sql.MaskRow(om.object_id, frame, om.rle, om.area, om.bbox, om.score, source,
+                            user_id, om.iou, direction)
                 for frame, oms in frames for om in oms]
+        if direction:
+            rows = _with_agreement(video_id, rows, direction)
         last = None
         for i in range(0, len(rows), UPSERT_ROWS):
             seq, stored = sql.store_masks(video_id, rows[i:i + UPSERT_ROWS])
@@ -331,14 +348,15 @@ class Runner:
         batch: list = []
         last_flush = time.monotonic()
 
-        def flush():
+        def flush(direction: str):
             nonlocal batch, last_flush
             if batch:
                 frames = [(r.frame, r.masks) for r in batch]
                 progress = events.progress_event(job, batch[-1].frame)
+                way = "b" if direction == "backward" else "f"
 
                 def write():
-                    self.store_masks(vid, frames, "propagation", job["user_id"])
+                    self.store_masks(vid, frames, "propagation", job["user_id"], way)
                     events.emit(vid, progress)
 
                 self.writer.put(write)
@@ -356,13 +374,13 @@ class Runner:
                         job["done"] += 1
                         batch.append(res)
                         if len(batch) >= FLUSH_FRAMES or time.monotonic() - last_flush >= FLUSH_S:
-                            flush()
+                            flush(direction)
                 except InvalidPrompt as exc:
                     log.warning("propagation of video %s failed: %s", vid, exc)
-                    flush()
+                    flush(direction)
                     self._done(job, True, "failed")
                     return None
-            flush()
+            flush(direction)
             if not stop:
                 job["legs"].pop(0)
                 continue

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from django.db import connection, transaction
 from django.utils import timezone
@@ -137,42 +138,67 @@ def live_objects(video_id: int, ids) -> set[int]:
         return {r[0] for r in cur.fetchall()}
 
 
-# (object_id, frame, rle, area, bbox, score, source, author_id): one FrameMask row to store.
-MaskRow = tuple
-_MASK_SET = ("rle", "area", "bbox", "score", "source", "seq", "author_id", "updated_at")
+class MaskRow(NamedTuple):
+    """One FrameMask row to store. The last three are the quality-flag inputs the engine
+    gives (webapp.review.flagstore): SAM 2's predicted IoU, the propagation's direction
+    ("f"/"b"), and the IoU with the other direction's mask it replaced."""
+
+    object_id: int
+    frame: int
+    rle: dict
+    area: int
+    bbox: list
+    score: float | None
+    source: str
+    author_id: int | None
+    iou: float | None = None
+    direction: str = ""
+    agreement: float | None = None
+
+
+_MASK_SET = ("rle", "area", "bbox", "score", "source", "author_id", "iou", "direction",
+             "agreement", "seq", "updated_at")
 _MASK_COLS = "object_id, video_id, frame, " + ", ".join(_MASK_SET)
-# Postgres types of the VALUES columns (a column of NULLs would otherwise be text).
+# Postgres types of the VALUES columns (a column of NULLs would otherwise be text): object_id,
+# frame, then _MASK_SET up to seq.
 _PG_TYPES = ("bigint", "integer", "jsonb", "integer", "jsonb", "double precision", "varchar",
-             "bigint")
+             "bigint", "double precision", "varchar", "double precision")
 
 
-def store_masks(video_id: int, rows: list[MaskRow],
+def _values(r: MaskRow) -> list:
+    return [r.object_id, r.frame, _json_in(r.rle), r.area, _json_in(r.bbox), r.score, r.source,
+            r.author_id, r.iou, r.direction, r.agreement]
+
+
+def store_masks(video_id: int, rows: list[tuple],
                 portable: bool = False) -> tuple[int | None, set[tuple[int, int]]]:
-    """Upsert mask rows (one per (object, frame): the last write wins) under the video's next
-    seq, skipping objects deleted meanwhile. Returns (seq, {(object_id, frame) stored}); seq is
-    None when nothing was stored. On Postgres one statement, elsewhere a short transaction.
-    At most ~2900 rows per call (SQLite's parameter limit)."""
+    """Upsert mask rows (MaskRow, or plain tuples of its first eight fields; one per (object,
+    frame): the last write wins) under the video's next seq, skipping objects deleted
+    meanwhile. Returns (seq, {(object_id, frame) stored}); seq is None when nothing was stored.
+    On Postgres one statement, elsewhere a short transaction. At most ~2400 rows per call
+    (SQLite's parameter limit)."""
     if not rows:
         return None, set()
+    rows = [r if isinstance(r, MaskRow) else MaskRow(*r) for r in rows]
     now = _now()
+    width = len(_PG_TYPES)
+    sets = ", ".join(f"{c} = excluded.{c}" for c in _MASK_SET)
     if connection.vendor == "postgresql" and not portable:
-        one = "(" + ", ".join(["%s"] * 8) + ")"
+        one = "(" + ", ".join(["%s"] * width) + ")"
         cast = ", ".join(f"v.column{i + 1}::{t}" for i, t in enumerate(_PG_TYPES))
-        sets = ", ".join(f"{c} = excluded.{c}" for c in _MASK_SET)
+        picked = ", ".join(f"v.column{i}" for i in range(3, width + 1))
         sql = (
             f"WITH s AS (UPDATE {_t(Video)} SET seq = seq + 1 WHERE id = %s RETURNING seq), "
             f"v AS (SELECT {cast} FROM (VALUES {', '.join([one] * len(rows))}) v) "
             f"INSERT INTO {_t(FrameMask)} ({_MASK_COLS}) "
-            "SELECT v.column1, %s, v.column2, v.column3, v.column4, v.column5, v.column6, "
-            "v.column7, s.seq, v.column8, %s FROM s, v "
+            f"SELECT v.column1, %s, v.column2, {picked}, s.seq, %s FROM s, v "
             f"WHERE v.column1 IN (SELECT id FROM {_t(Object)} WHERE video_id = %s AND NOT deleted) "
             f"ON CONFLICT (object_id, frame) DO UPDATE SET {sets} "
             "RETURNING seq, object_id, frame"
         )
         params: list = [video_id]
-        for object_id, frame, rle, area, bbox, score, source, author_id in rows:
-            params += [object_id, frame, _json_in(rle), area, _json_in(bbox), score, source,
-                       author_id]
+        for r in rows:
+            params += _values(r)
         params += [video_id, now, video_id]
         with connection.cursor() as cur:
             cur.execute(sql, params)
@@ -182,19 +208,37 @@ def store_masks(video_id: int, rows: list[MaskRow],
         return int(got[0][0]), {(r[1], r[2]) for r in got}
     with transaction.atomic():
         seq = next_seq(video_id)
-        live = live_objects(video_id, {r[0] for r in rows})
-        rows = [r for r in rows if r[0] in live]
+        live = live_objects(video_id, {r.object_id for r in rows})
+        rows = [r for r in rows if r.object_id in live]
         if not rows:
             transaction.set_rollback(True)
             return None, set()
-        one = "(" + ", ".join(["%s"] * 11) + ")"
-        sets = ", ".join(f"{c} = excluded.{c}" for c in _MASK_SET)
+        one = "(" + ", ".join(["%s"] * (width + 3)) + ")"
         params = []
-        for object_id, frame, rle, area, bbox, score, source, author_id in rows:
-            params += [object_id, video_id, frame, _json_in(rle), area, _json_in(bbox), score,
-                       source, seq, author_id, now]
+        for r in rows:
+            v = _values(r)
+            params += [v[0], video_id, *v[1:], seq, now]
         with connection.cursor() as cur:
             cur.execute(f"INSERT INTO {_t(FrameMask)} ({_MASK_COLS}) VALUES "
                         + ", ".join([one] * len(rows))
                         + f" ON CONFLICT (object_id, frame) DO UPDATE SET {sets}", params)
-    return seq, {(r[0], r[1]) for r in rows}
+    return seq, {(r.object_id, r.frame) for r in rows}
+
+
+def other_direction(video_id: int, pairs, direction: str) -> dict[tuple[int, int], dict]:
+    """The stored masks of `pairs` ((object_id, frame)) that a propagation in the other
+    direction than `direction` ("f"/"b") wrote: {(object_id, frame): rle}."""
+    pairs = set(pairs)
+    if not pairs or direction not in ("f", "b"):
+        return {}
+    objects = sorted({o for o, _ in pairs})
+    frames = [f for _, f in pairs]
+    marks = ", ".join(["%s"] * len(objects))
+    sql = (f"SELECT object_id, frame, rle FROM {_t(FrameMask)} WHERE video_id = %s "
+           f"AND object_id IN ({marks}) AND frame BETWEEN %s AND %s AND source = 'propagation' "
+           "AND direction = %s")
+    with connection.cursor() as cur:
+        cur.execute(sql, [video_id, *objects, min(frames), max(frames),
+                          "b" if direction == "f" else "f"])
+        got = cur.fetchall()
+    return {(o, f): _json_out(rle) for o, f, rle in got if (o, f) in pairs}

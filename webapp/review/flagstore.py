@@ -1,6 +1,7 @@
-"""Stored quality flags: load a masklet's stored features (area, box, object score, prompted
-frames), score them with webapp.review.quality, replace the flags in the range that changed,
-and tell the room (`flags`). The inference runner calls `masks_stored` after each batch of
+"""Stored quality flags: load a masklet's stored features (area, box, object score, SAM 2's
+predicted IoU, forward/backward agreement, prompted frames), score them with
+webapp.review.quality, replace the flags in the range that changed, and tell the room
+(`flags`). The inference runner calls `masks_stored` after each batch of
 masks it committed; reads call `ensure_current`, which rescores a whole video whose masks
 changed without the hook (imports).
 
@@ -37,12 +38,17 @@ def _track(object_id: int, lo: int | None = None, hi: int | None = None) -> qual
     if lo is not None:
         masks = masks.filter(frame__gte=lo, frame__lte=hi)
         prompts = prompts.filter(frame__gte=lo, frame__lte=hi)
-    rows = list(masks.order_by("frame").values_list("frame", "area", "bbox", "score"))
-    boxes = [b if isinstance(b, list) and len(b) == 4 else [0, 0, 0, 0] for _, _, b, _ in rows]
+    rows = list(masks.order_by("frame").values_list("frame", "area", "bbox", "score", "iou",
+                                                    "agreement"))
+    boxes = [b if isinstance(b, list) and len(b) == 4 else [0, 0, 0, 0] for _, _, b, *_ in rows]
+
+    def known(k: int) -> list[float]:
+        return [np.nan if r[k] is None else r[k] for r in rows]
+
     return quality.Track(
         frames=[r[0] for r in rows], area=[r[1] for r in rows],
         cx=[b[0] + b[2] / 2 for b in boxes], cy=[b[1] + b[3] / 2 for b in boxes],
-        object_score=[np.nan if r[3] is None else r[3] for r in rows],
+        object_score=known(3), iou=known(4), agreement=known(5),
         prompted=sorted(set(prompts.values_list("frame", flat=True))))
 
 
