@@ -200,6 +200,26 @@ def rss_of(s: Stack) -> dict[str, int]:
     return out
 
 
+def cpu_of(s: Stack) -> dict[str, float]:
+    """CPU seconds (user + system) each process has used so far, its children included; with
+    the wall time this says which process the machine's cores went to."""
+    import psutil
+
+    def used(p) -> float:
+        t = p.cpu_times()
+        return t.user + t.system
+
+    out = {}
+    for proc in s.procs:
+        try:
+            p = psutil.Process(proc.pid)
+            out[_label(s, proc)] = used(p) + sum(used(c) for c in p.children(recursive=True))
+        except psutil.Error:
+            out[_label(s, proc)] = -1.0
+    out["driver"] = used(psutil.Process())
+    return out
+
+
 def _label(s: Stack, proc) -> str:
     if proc in s.workers:
         return f"inference{s.workers.index(proc)}"
@@ -228,6 +248,7 @@ async def main_async(args) -> dict:
             s._wait_http()
             s.port = keep
         stats = Stats()
+        cpu_start = cpu_of(s)
         t_start = time.perf_counter()
         stop_at = t_start + args.seconds
         rss_start = None
@@ -253,6 +274,7 @@ async def main_async(args) -> dict:
             if isinstance(r, Exception):
                 stats.errors[f"room failed: {type(r).__name__}: {r}"[:120]] += 1
         rss_end = rss_of(s)
+        cpu_end = cpu_of(s)
         sampler.cancel()
         for k, v in rss_end.items():
             peak[k] = max(peak.get(k, 0), v)
@@ -270,6 +292,8 @@ async def main_async(args) -> dict:
             "errors": sum(stats.errors.values()), "errors_by_kind": dict(stats.errors),
             "rss_mb_start": mb(rss_start), "rss_mb_end": mb(rss_end), "rss_mb_peak": mb(peak),
             "rss_mb_by_minute": minutes(series, mb),
+            "cpu_share_of_one_core": {k: round((cpu_end[k] - cpu_start.get(k, 0.0)) / wall, 2)
+                                      for k in cpu_end},
         }
     finally:
         if args.logs:
