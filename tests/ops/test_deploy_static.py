@@ -1,11 +1,12 @@
 """deploy/ checked without a container engine (none runs here: see docs/operations.md): the
-compose file and the Helm chart parse and render, every command they run exists with the
+compose file and the Helm chart parse and render (the chart with Helm's own binary too), every command they run exists with the
 flags they pass, every environment variable they set is one Maskflow reads (and is listed in
 deploy/.env.example), and the Grafana dashboard only queries metrics that exist."""
 from __future__ import annotations
 
 import json
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -122,6 +123,32 @@ def test_the_helm_chart_renders_to_valid_objects(worker_flags):
     env = {e["name"]: e for e in web["spec"]["template"]["spec"]["containers"][0]["env"]}
     assert env["S3_BUCKET"]["value"] == "frames"
     assert env["AWS_SECRET_ACCESS_KEY"]["valueFrom"]["secretKeyRef"]["name"] == "maskflow-s3"
+
+
+def _helm() -> str:
+    """The `helm` binary: the helm-binary package's, installed with the test extras."""
+    found = shutil.which("helm", path=str(Path(sys.executable).parent)) or shutil.which("helm")
+    assert found, "helm not found: `make setup` installs it (helm-binary, in the test extras)"
+    return found
+
+
+def test_helm_itself_lints_the_chart_and_renders_what_the_checks_above_read():
+    """Helm's own renderer, not only ours: `helm lint --strict` passes, and `helm template`
+    gives the same objects as tests/ops/gotemplate.py, with the defaults and with S3 set."""
+    chart = DEPLOY / "helm" / "maskflow"
+    lint = subprocess.run([_helm(), "lint", "--strict", str(chart)], capture_output=True,
+                          text=True, timeout=60)
+    assert lint.returncode == 0, lint.stdout + lint.stderr
+    values = yaml.safe_load((chart / "values.yaml").read_text())
+    for extra in ([], ["--set", "s3.bucket=frames", "--set", "s3.endpointUrl=http://minio:9000"]):
+        out = subprocess.run([_helm(), "template", "mf", str(chart), *extra],
+                             capture_output=True, text=True, timeout=60)
+        assert out.returncode == 0, out.stderr
+        theirs = [d for d in yaml.safe_load_all(out.stdout) if d]
+        if extra:
+            values["s3"]["bucket"], values["s3"]["endpointUrl"] = "frames", "http://minio:9000"
+        key = lambda d: (d["kind"], d["metadata"]["name"])  # noqa: E731
+        assert sorted(theirs, key=key) == sorted(_render(values), key=key)
 
 
 def test_the_template_renderer_refuses_what_it_does_not_know():
