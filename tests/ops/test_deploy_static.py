@@ -1,7 +1,8 @@
 """deploy/ checked without a container engine (none runs here: see docs/operations.md): the
-compose file and the Helm chart parse and render (the chart with Helm's own binary too), every command they run exists with the
-flags they pass, every environment variable they set is one Maskflow reads (and is listed in
-deploy/.env.example), and the Grafana dashboard only queries metrics that exist."""
+compose file and the Helm chart parse and render (the chart with Helm's own binary too), every
+command they run exists with the flags they pass, every environment variable they set is one
+Maskflow reads (and is listed in deploy/.env.example), and the Grafana dashboard only queries
+metrics that exist."""
 from __future__ import annotations
 
 import json
