@@ -5,7 +5,7 @@
 import { useEffect, useRef, useState } from "react";
 import type { Video } from "../../api/types";
 import { ProtocolClient, type ConnectionState, type SocketFactory } from "../../protocol/client";
-import type { ServerMessage, VideoListed, VideoUpdated } from "../../protocol/messages";
+import type { ServerMessage, VideoUpdated } from "../../protocol/messages";
 
 /** What the page does after a message: the new list, and what to read again. */
 export interface FeedResult {
@@ -44,7 +44,9 @@ export function applyFeed(videos: Video[] | null, m: ServerMessage): FeedResult 
     case "video.created":
     case "video.ready":
     case "video.failed":
-      return { ...same, videos: videos && markStatus(videos, m), reloadVideos: true };
+      // Only the read brings a decoded video's frame count, size and poster: showing "ready"
+      // before it would offer a video of 0 frames for a moment.
+      return { ...same, reloadVideos: true };
     case "members.changed":
       return { ...same, reloadMembers: true };
     case "access.changed":
@@ -52,15 +54,6 @@ export function applyFeed(videos: Video[] | null, m: ServerMessage): FeedResult 
     default:
       return same;
   }
-}
-
-/** Show a decode's end at once (the re-read brings its frames, size and poster). */
-function markStatus(videos: Video[], m: VideoListed): Video[] {
-  if (m.type === "video.created") return videos;
-  const status = m.type === "video.ready" ? "ready" : "failed";
-  return videos.map((v) =>
-    v.id === m.video_id && v.status === "processing" ? { ...v, status, error: m.error ?? v.error } : v,
-  );
 }
 
 export function projectSocketUrl(projectId: number, loc: Pick<Location, "protocol" | "host"> = window.location): string {
