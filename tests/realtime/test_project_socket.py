@@ -193,7 +193,7 @@ async def test_a_removed_member_is_closed_and_a_new_role_is_announced(team):
 
 
 async def test_the_team_changing_is_announced_to_the_project_page(team, make_user):
-    project, _, users = team
+    project, video, users = team
     newcomer = await db(lambda: make_user("newcomer"))
     comm = await joined(users["reviewer"], project.pk)
     resp = await db(lambda: rest(users["owner"]).post(
@@ -201,8 +201,16 @@ async def test_the_team_changing_is_announced_to_the_project_page(team, make_use
         format="json"))
     assert resp.status_code == 201, resp.content
     assert await next_msg(comm) == {"type": "members.changed"}
+    resp = await db(lambda: rest(users["owner"]).patch(
+        f"/api/videos/{video.pk}/", {"assignee": "newcomer"}, format="json"))
+    assert resp.status_code == 200, resp.content
+    assert (await next_msg(comm))["assignee"] == "newcomer"
+    # The newcomer leaves: they are unassigned (webapp.review.signals), and the team changed.
     await db(lambda: Membership.objects.filter(project=project, user=newcomer).delete())
-    assert await next_msg(comm) == {"type": "members.changed"}
+    got = sorted([await next_msg(comm), await next_msg(comm)], key=lambda m: m["type"])
+    assert got[0] == {"type": "members.changed"}
+    assert (got[1]["type"], got[1]["video_id"], got[1]["assignee"], got[1]["by"]) == (
+        "video.updated", video.pk, None, None)
     await comm.disconnect()
 
 

@@ -1,6 +1,6 @@
 """Assignments follow membership: a member who leaves the project, or whose new role may no
 longer annotate (review), stops being the assignee (reviewer) of its videos; the rooms hear
-`video.updated`."""
+`video.updated`, and so does the project's page."""
 from django.db import transaction
 from django.db.models.signals import post_delete, post_save
 
@@ -23,7 +23,9 @@ def _unassign(project_id: int, user_id: int, role: str | None) -> None:
                 video.save(update_fields=[field])
                 video = Video.objects.select_related("assignee", "reviewer", "second_assignee") \
                     .get(pk=video.pk)
-                events.emit(video.pk, video_event(video, None))
+                event = video_event(video, None)
+                events.emit(video.pk, event)
+                events.emit_project(project_id, event)
 
 
 def _saved(sender, instance: Membership, **_kwargs) -> None:
