@@ -73,8 +73,9 @@ def emit_project(project_id: int, event: dict) -> None:
 
 
 def video_listed(video, kind: str, by: str | None = None, error: str | None = None) -> None:
-    """Tell the project page that `video` was created, became ready or failed, or was deleted
-    (`video` may be an unsaved or deleted instance: only its pk, name and project are read)."""
+    """Tell the project page that `video` was created, became ready or failed, or was deleted.
+    The event is built now and sent on commit: announce a delete before it, while the video
+    still has its pk."""
     emit_project(video.project_id, video_listed_event(kind, video, by, error))
 
 
