@@ -472,3 +472,33 @@ async def test_a_mask_prompt_sets_the_mask(room):
     out = decode_rle(got["masks"][0]["rle"])
     assert (out & m).sum() / (out | m).sum() > 0.9
     await a.disconnect()
+
+
+async def test_room_events_reach_clients_without_a_hop_to_the_sync_thread(room, monkeypatch):
+    """Channels sweeps old DB connections on its one sync thread before every message a
+    consumer handles; ours skip it (webapp.realtime.consumers.Consumer), since with a hundred
+    sockets those hops queue ahead of the clicks' database work. 50 room events reach a
+    client with no sweep, and a click (database work) still works."""
+    import channels.consumer
+
+    video, users = room
+    comm, _ = await connect(users["owner"], video)
+    sweeps = []
+
+    async def sweep():
+        sweeps.append(1)
+
+    monkeypatch.setattr(channels.consumer, "aclose_old_connections", sweep)
+    layer = get_channel_layer()
+    for i in range(50):
+        await layer.group_send(group_name(video.pk), {
+            "type": "room.event", "event": {"type": "pong", "req": f"e{i}"}})
+    got = []
+    while len(got) < 50:
+        msg = await comm.receive_json_from(timeout=10)
+        if msg["type"] == "pong":  # (presence may come in between)
+            got.append(msg["req"])
+    assert got == [f"e{i}" for i in range(50)]
+    assert (await request(comm, {"type": "object.create"}))["type"] == "ack"
+    assert sweeps == []
+    await comm.disconnect()
