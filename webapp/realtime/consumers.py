@@ -49,6 +49,32 @@ class Consumer(AsyncWebsocketConsumer):
             raise ValueError(f"no handler for message type {message['type']}")
         await handler(message)
 
+    async def room_event(self, message):
+        """A channel-layer event (or a batch of them) for this socket's group."""
+        trace.stamp("srv.relay")
+        for event in message.get("events") or [message["event"]]:
+            await self.send(text_data=_dumps(event))
+
+    async def send(self, text_data=None, bytes_data=None, close=False):
+        try:
+            await super().send(text_data=text_data, bytes_data=bytes_data, close=close)
+        except (RuntimeError, OSError):
+            # The client is gone (the server refuses sends after its close) before
+            # websocket.disconnect reached us: clean up now, or presence keeps a ghost of
+            # this connection until its TTL and the room sees a user who has left.
+            await self.disconnect(1006)
+            raise StopConsumer() from None
+
+    async def send_msg(self, msg: p.BaseModel) -> None:
+        await self.send(text_data=_dumps(p.dump(msg)))
+
+    async def error(self, code: str, message: str, req=None) -> None:
+        await self.send_msg(p.Error(req=req, code=code, message=message))
+
+    async def close_with(self, code: int) -> None:
+        """Close with an app code and its one reason from protocol.CLOSE_REASONS."""
+        await self.close(code=code, reason=p.close_reason(code))
+
 
 class VideoConsumer(Consumer):
     joined = False
@@ -102,10 +128,6 @@ class VideoConsumer(Consumer):
             watchdog.watch(self.video_id, +1)
         else:
             dispatch.inference_thread().put({"op": "warm"})  # load the model before the click
-
-    async def close_with(self, code: int) -> None:
-        """Close with an app code and its one reason from protocol.CLOSE_REASONS."""
-        await self.close(code=code, reason=p.close_reason(code))
 
     def _load(self, user):
         return actions.room_access(user.pk, self.video_id, user.is_superuser)
@@ -168,27 +190,6 @@ class VideoConsumer(Consumer):
             self.group, {"type": EVENT_TYPE, "event": p.dump(p.Presence(users=users))})
 
     # -- messages ------------------------------------------------------------------------
-    async def room_event(self, message):
-        trace.stamp("srv.relay")
-        for event in message.get("events") or [message["event"]]:
-            await self.send(text_data=_dumps(event))
-
-    async def send(self, text_data=None, bytes_data=None, close=False):
-        try:
-            await super().send(text_data=text_data, bytes_data=bytes_data, close=close)
-        except (RuntimeError, OSError):
-            # The client is gone (the server refuses sends after its close) before
-            # websocket.disconnect reached us: clean up now, or presence keeps a ghost of
-            # this connection until its TTL and the room sees a user who has left.
-            await self.disconnect(1006)
-            raise StopConsumer() from None
-
-    async def send_msg(self, msg: p.BaseModel) -> None:
-        await self.send(text_data=_dumps(p.dump(msg)))
-
-    async def error(self, code: str, message: str, req=None) -> None:
-        await self.send_msg(p.Error(req=req, code=code, message=message))
-
     async def receive(self, text_data=None, bytes_data=None):
         if not self.joined:
             return
@@ -324,17 +325,6 @@ class ProjectConsumer(Consumer):
     def _exists(self) -> bool:
         return Project.objects.filter(pk=self.project_id).exists()
 
-    close_with = VideoConsumer.close_with
-    send_msg = VideoConsumer.send_msg
-    error = VideoConsumer.error
-
-    async def send(self, text_data=None, bytes_data=None, close=False):
-        try:
-            await super().send(text_data=text_data, bytes_data=bytes_data, close=close)
-        except (RuntimeError, OSError):  # the client is gone: leave now (see VideoConsumer)
-            await self.disconnect(1006)
-            raise StopConsumer() from None
-
     async def disconnect(self, code):
         if self.counted:
             self.counted = False
@@ -378,10 +368,6 @@ class ProjectConsumer(Consumer):
     async def access_changed(self, message):
         if self.joined and message.get("project_id") == self.project_id:
             await self._recheck_role()
-
-    async def room_event(self, message):
-        for event in message.get("events") or [message["event"]]:
-            await self.send(text_data=_dumps(event))
 
     async def receive(self, text_data=None, bytes_data=None):
         if not self.joined:
