@@ -302,15 +302,9 @@ async def objects(stack, raw: Raw, frames: dict) -> list[dict]:
 
 
 def write_results(text: str) -> None:
-    path = ROOT / "bench" / "RESULTS.md"
-    begin, end = "<!-- fairness:begin -->", "<!-- fairness:end -->"
-    body = f"{begin}\n{text.rstrip()}\n{end}\n"
-    old = path.read_text() if path.exists() else "# Benchmark results\n\n"
-    if begin in old and end in old:
-        new = old[: old.index(begin)] + body + old[old.index(end) + len(end) + 1:]
-    else:
-        new = old.rstrip() + "\n\n" + body
-    path.write_text(new)
+    from bench.results import write_section
+
+    write_section("fairness", text)
 
 
 def run_mode(mode: str, raw: Raw, obj_frames: dict) -> dict:

@@ -260,15 +260,9 @@ TRACE = Path(tempfile.mkdtemp(prefix="mf-trace-")) / "trace.txt"
 
 
 def write_results(text: str) -> None:
-    path = ROOT / "bench" / "RESULTS.md"
-    begin, end = "<!-- realtime:begin -->", "<!-- realtime:end -->"
-    body = f"{begin}\n{text.rstrip()}\n{end}\n"
-    old = path.read_text() if path.exists() else "# Benchmark results\n\n"
-    if begin in old and end in old:
-        new = old[: old.index(begin)] + body + old[old.index(end) + len(end) + 1:]
-    else:
-        new = old.rstrip() + "\n\n" + body
-    path.write_text(new)
+    from bench.results import write_section
+
+    write_section("realtime", text)
 
 
 def main():
