@@ -16,7 +16,7 @@ _HOMES = {
     "FrameResult": "session", "InvalidPrompt": "session", "ObjectMask": "session",
     "OutOfRange": "session", "PromptRecord": "session", "Session": "session",
     "SessionStore": "store",
-    "configure_torch_threads": "threads",
+    "configure_torch_threads": "threads", "ThreadTuner": "threads", "tuner_for": "threads",
 }
 __all__ = sorted(_HOMES)
 

@@ -13,6 +13,7 @@ from typing import Any, Literal
 import numpy as np
 import torch
 
+from . import features
 from .frames import FrameSource
 from .model import LoadedModel
 from .rle import decode_rle, encode_mask, rle_area, rle_bbox
@@ -95,6 +96,7 @@ class Session:
         *,
         trim: bool = True,
         read_ahead: int = 8,
+        features_ahead: bool | None = None,
     ) -> None:
         if frames.image_size != model.info.image_size:
             raise ValueError(
@@ -124,6 +126,14 @@ class Session:
         # report the given mask there instead, so what an annotator paints is what is stored.
         # The model's memory still comes from its own encoding of the mask.
         self._given: dict[tuple[int, int], dict] = {}
+        # The next frame's image encoder beside this frame's tracking (inference.features);
+        # None: where it pays (CPU, two cores or more).
+        if features_ahead is None:
+            features_ahead = features.wanted(model.device)
+        self._ahead = None
+        if features_ahead:
+            self._ahead = features.FeaturesAhead(
+                self._p, lambda i: self.frames[i], model.device, self._ctx)
 
     # -- state ---------------------------------------------------------------------------
     def _new_state(self) -> dict[str, Any]:
@@ -455,16 +465,31 @@ class Session:
                 # Only the first pass drops leftovers: the forward tail of "both" stays,
                 # so a correction near the end still finds its memory window.
                 plan = self._begin_pass(start, reverse, obj_idxs, drop_leftovers=n_pass == 0)
-            for i, frame_idx in enumerate(order):
-                if cancel is not None and cancel():
-                    return
-                self.frames.prefetch(order[i + 1 : i + 1 + self.read_ahead])
-                with self._lock:
-                    if self._epoch != epoch:
-                        log.info("propagation stopped: objects changed under it")
+            try:
+                for i, frame_idx in enumerate(order):
+                    if cancel is not None and cancel():
                         return
-                    result = self._track_frame(frame_idx, reverse, obj_idxs, plan)
-                yield result
+                    self.frames.prefetch(order[i + 1 : i + 1 + self.read_ahead])
+                    with self._lock:
+                        if self._epoch != epoch:
+                            log.info("propagation stopped: objects changed under it")
+                            return
+                        self._features_for(frame_idx, order[i + 1 : i + 2])
+                        result = self._track_frame(frame_idx, reverse, obj_idxs, plan)
+                    yield result
+            finally:
+                if self._ahead is not None:
+                    self._ahead.clear()
+
+    def _features_for(self, frame_idx: int, following: list[int]) -> None:
+        """Hand upstream the encoder output computed ahead for `frame_idx`, if any, and queue
+        the next frame's (inference.features)."""
+        if self._ahead is None:
+            return
+        got = self._ahead.take(frame_idx)
+        self._ahead.want(following)
+        if got is not None:
+            self._state["cached_features"] = {frame_idx: got}  # as upstream caches its own
 
     def _begin_pass(
         self, start: int, reverse: bool, obj_idxs: list[int], drop_leftovers: bool = True

@@ -23,6 +23,10 @@ def _drain_inference_thread():
 
     if dispatch._thread is not None and dispatch._thread.is_alive():
         assert dispatch._thread.drain(60), "the inference thread did not go idle"
+    from webapp.review import flagstore
+
+    # The deferred quality-flag scoring writes too: a TRUNCATE beside it can deadlock.
+    assert flagstore.wait_idle(60), "the quality-flag rescorer did not go idle"
 
 
 def make_ready_video(project, num_frames=24, width=160, height=120, fps=24.0) -> Video:

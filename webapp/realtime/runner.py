@@ -151,7 +151,19 @@ class Runner:
         self._meta: dict[int, _Meta] = {}
         self._names: dict[int, str | None] = {}
         self.writer = Writer()
+        self._tuner = None
         metrics.watch_sessions(self.store)
+
+    @property
+    def tuner(self):
+        """The model thread's torch thread count (inference.threads.ThreadTuner), used from
+        the thread that runs the model: torch's count is per calling thread."""
+        if self._tuner is None:
+            from inference import features, tuner_for
+
+            ahead = features.wanted(get_model().device)  # its encoder thread keeps a core busy
+            self._tuner = tuner_for(engine_config().torch_threads, reserved=1 if ahead else 0)
+        return self._tuner
 
     def close_db(self) -> None:
         """Close this runner's database connections, the writer's included (tests)."""
@@ -347,6 +359,7 @@ class Runner:
 
         batch: list = []
         last_flush = time.monotonic()
+        self.tuner.start()
 
         def flush(direction: str):
             nonlocal batch, last_flush
@@ -369,6 +382,7 @@ class Runner:
                 try:
                     for res in m.session.propagate(start_frame=start, direction=direction,
                                                    max_frames=n, objects=objects, cancel=cancel):
+                        self.tuner.tick(len(objects))
                         consumed += 1
                         processed += 1
                         job["done"] += 1

@@ -19,7 +19,7 @@ from collections import defaultdict
 
 import numpy as np
 from django.conf import settings
-from django.db import close_old_connections, transaction
+from django.db import close_old_connections, connections, transaction
 from django.db.models import Max
 
 from webapp.annotations.models import FrameMask, Prompt
@@ -128,6 +128,11 @@ class Rescorer(threading.Thread):
         self._lock = threading.Lock()
         self._wake = threading.Event()
         self._pending: dict[int, _Pending] = {}
+        self._scoring = False
+
+    def idle(self) -> bool:
+        with self._lock:
+            return not self._pending and not self._scoring
 
     def add(self, video_id: int, seq: int, pairs) -> None:
         with self._lock:
@@ -149,9 +154,15 @@ class Rescorer(threading.Thread):
                     break
             with self._lock:
                 pending, self._pending = self._pending, {}
-            close_old_connections()
-            for video_id, p in pending.items():
-                masks_stored(video_id, p.seq, p.pairs(), first_seq=p.first_seq)
+                self._scoring = True
+            try:
+                close_old_connections()
+                for video_id, p in pending.items():
+                    masks_stored(video_id, p.seq, p.pairs(), first_seq=p.first_seq)
+            finally:
+                connections.close_all()  # this thread's: it sleeps until the next propagation
+                with self._lock:
+                    self._scoring = False
 
 
 _rescorer: Rescorer | None = None
@@ -169,6 +180,16 @@ def schedule(video_id: int, seq: int, pairs) -> None:
             _rescorer = Rescorer(settings.FLAGS_DEFER_S)
             _rescorer.start()
     _rescorer.add(video_id, seq, list(pairs))
+
+
+def wait_idle(timeout: float = 30.0) -> bool:
+    """Wait until nothing scheduled is left to score (tests, before they drop the database)."""
+    deadline = time.monotonic() + timeout
+    while _rescorer is not None and _rescorer.is_alive() and not _rescorer.idle():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.02)
+    return True
 
 
 def ensure_current(video) -> None:
